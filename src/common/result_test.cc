@@ -1,0 +1,32 @@
+#include "common/result.h"
+
+#include <gtest/gtest.h>
+
+#include "common/logging.h"
+
+namespace minishop {
+namespace {
+
+TEST(ResultTest, HoldsValueOrError) {
+  Result<int> ok = 7;
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, 7);
+  Result<int> bad = MakeError(Code::kSoldOut, "gone");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.code(), Code::kSoldOut);
+  EXPECT_EQ(bad.error().message, "gone");
+}
+
+TEST(ResultTest, CodeNamesAreStableWireNames) {
+  EXPECT_EQ(CodeName(Code::kSoldOut), "sold_out");
+  EXPECT_EQ(CodeName(Code::kLimitReached), "limit_reached");
+  EXPECT_EQ(CodeName(Code::kNotStarted), "not_started");
+  EXPECT_EQ(CodeName(Code::kRateLimited), "rate_limited");
+}
+
+TEST(JsonEscapeTest, EscapesQuotesAndControls) {
+  EXPECT_EQ(JsonEscape("a\"b\\c\n\x01"), "a\\\"b\\\\c\\n\\u0001");
+}
+
+}  // namespace
+}  // namespace minishop
