@@ -1,0 +1,40 @@
+// The Redis key layout of a sale and the wire format of a reservation: the contract
+// between the purchase script (seckill), the outbox relay, the order worker and the
+// inventory role. Every key of one sale shares the hash tag {s<id>}, so one Lua script can
+// touch all of them on a Redis Cluster node.
+//
+//   ms:{s<id>}:meta    hash   start_ms, end_ms, limit, price_cents, stock_total
+//   ms:{s<id>}:stock   string units left (DECRBY'd by the purchase script only)
+//   ms:{s<id>}:buyers  hash   <user_id> -> units reserved by that user
+//   ms:{s<id>}:status  hash   u:<user_id> -> the user's latest reservation id
+//                              <reservation_id> -> "pending" | "awaiting_payment:<order_id>"
+//                                                  | "paid:<order_id>" | "cancelled:<order_id>"
+//                                                  | "expired:<order_id>"
+//   ms:{s<id>}:outbox  stream one entry per reservation, fields:
+//                              rid, sale, user, qty, price, ts (epoch ms), tp (traceparent)
+//   ms:sales           set    ids of sales whose outbox the relay drains
+//
+// A reservation id is "<sale_id>-<user_id>-<n>" where n is the index of the user's first
+// unit in this reservation (1-based). It is deterministic, unique per (sale, user, unit) and
+// is the idempotency key of the order row (orders.reservation_id UNIQUE).
+//
+// The AMQP message the relay publishes (persistent, content-type application/json, header
+// "traceparent") is: {"reservation_id":"…","sale_id":N,"user_id":N,"qty":N,
+// "price_cents":N,"ts_ms":N,"traceparent":"…"}.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace minishop::seckill {
+
+inline std::string SaleTag(int64_t sale_id) { return "ms:{s" + std::to_string(sale_id) + "}"; }
+inline std::string MetaKey(int64_t sale_id) { return SaleTag(sale_id) + ":meta"; }
+inline std::string StockKey(int64_t sale_id) { return SaleTag(sale_id) + ":stock"; }
+inline std::string BuyersKey(int64_t sale_id) { return SaleTag(sale_id) + ":buyers"; }
+inline std::string StatusKey(int64_t sale_id) { return SaleTag(sale_id) + ":status"; }
+inline std::string OutboxKey(int64_t sale_id) { return SaleTag(sale_id) + ":outbox"; }
+inline constexpr const char* kActiveSalesKey = "ms:sales";
+inline constexpr const char* kRelayGroup = "relay";
+
+}  // namespace minishop::seckill
