@@ -16,6 +16,8 @@ std::string_view CodeName(Code code) {
     case Code::kNotStarted: return "not_started";
     case Code::kEnded: return "ended";
     case Code::kPayloadTooLarge: return "payload_too_large";
+    case Code::kHeadersTooLarge: return "headers_too_large";
+    case Code::kUnsupportedMediaType: return "unsupported_media_type";
     case Code::kRateLimited: return "rate_limited";
     case Code::kUnavailable: return "unavailable";
     case Code::kTimeout: return "timeout";

@@ -25,6 +25,8 @@ enum class Code {
   kNotStarted,
   kEnded,
   kPayloadTooLarge,
+  kHeadersTooLarge,
+  kUnsupportedMediaType,
   kRateLimited,
   kUnavailable,      // a dependency is down or overloaded: retry later
   kTimeout,          // a dependency did not answer within its deadline

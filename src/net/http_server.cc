@@ -1,0 +1,235 @@
+#include "net/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <list>
+#include <thread>
+
+#include "common/clock.h"
+
+namespace minishop::net {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr int64_t kNever = INT64_MAX;
+
+int64_t NowMs() { return NowSteadyUs() / 1000; }
+
+Code CodeForReadError(const boost::system::error_code& ec) {
+  if (ec == http::error::header_limit) return Code::kHeadersTooLarge;
+  if (ec == http::error::body_limit) return Code::kPayloadTooLarge;
+  return Code::kBadRequest;
+}
+
+// True for errors where the client sent something we can answer with a 4xx, as opposed
+// to the connection closing or timing out.
+bool IsProtocolError(const boost::system::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::header_limit).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+}  // namespace
+
+// Per-loop state: touched only from that loop's thread.
+struct HttpLoopState {
+  struct Conn {
+    tcp::socket* socket;
+    int64_t deadline_ms;
+    bool idle;  // waiting for the next request: closed at once on shutdown
+  };
+
+  explicit HttpLoopState(asio::io_context& loop) : io(loop), sweeper(loop) {}
+
+  void CloseIdle() {
+    for (Conn& c : conns) {
+      boost::system::error_code ignored;
+      if (c.idle) c.socket->cancel(ignored);
+    }
+  }
+
+  void Sweep() {
+    int64_t now = NowMs();
+    for (Conn& c : conns) {
+      if (c.deadline_ms < now) {
+        boost::system::error_code ignored;
+        c.socket->cancel(ignored);
+        c.deadline_ms = kNever;
+      }
+    }
+  }
+
+  asio::io_context& io;
+  std::unique_ptr<HttpHandler> handler;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  asio::steady_timer sweeper;
+  std::list<Conn> conns;
+  bool draining = false;
+  Counter* accepted = nullptr;
+  Counter* protocol_errors = nullptr;
+  Histogram* latency = nullptr;
+};
+
+namespace {
+
+asio::awaitable<void> SweepLoop(HttpLoopState* state) {
+  for (;;) {
+    state->sweeper.expires_after(std::chrono::milliseconds(250));
+    auto [ec] = co_await state->sweeper.async_wait(kAwait);
+    if (ec) co_return;
+    state->Sweep();
+  }
+}
+
+// Serves one connection until it closes, errs, times out or the server drains.
+asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
+                              std::atomic<int64_t>* open, tcp::socket socket) {
+  open->fetch_add(1);
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto remote = socket.remote_endpoint(ignored).address();
+  state->conns.push_front({&socket, kNever, true});
+  auto conn = state->conns.begin();
+  boost::beast::flat_buffer buffer(4096);
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(config->max_header_bytes));
+    parser.body_limit(static_cast<uint64_t>(config->max_body_bytes));
+    conn->idle = true;
+    conn->deadline_ms = NowMs() + config->idle_timeout_ms;
+    if (state->draining) break;
+    auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, kAwait);
+    conn->idle = false;
+    if (!ec && !parser.is_done()) {
+      conn->deadline_ms = NowMs() + config->read_timeout_ms;
+      std::tie(ec, n) = co_await http::async_read(socket, buffer, parser, kAwait);
+    }
+    if (ec) {
+      if (IsProtocolError(ec)) {
+        state->protocol_errors->Inc();
+        Response res = ErrorResponse(CodeForReadError(ec), ec.message());
+        res.keep_alive(false);
+        res.prepare_payload();
+        conn->deadline_ms = NowMs() + config->read_timeout_ms;
+        co_await http::async_write(socket, res, kAwait);
+      }
+      break;
+    }
+    conn->deadline_ms = kNever;  // the handler bounds its own work with deadlines
+    Request request{parser.release(), remote, NowSteadyUs()};
+    bool keep_alive = request.message.keep_alive();
+    Response response;
+    try {
+      response = co_await state->handler->Handle(request);
+    } catch (const std::exception& e) {
+      spdlog::error("handler threw on {}: {}", std::string(request.message.target()), e.what());
+      response = ErrorResponse(Code::kInternal, "internal error", request.message.version());
+    }
+    response.version(request.message.version());
+    response.keep_alive(keep_alive && !state->draining);
+    response.prepare_payload();
+    conn->deadline_ms = NowMs() + config->read_timeout_ms;
+    auto [wec, wn] = co_await http::async_write(socket, response, kAwait);
+    state->latency->ObserveUs(NowSteadyUs() - request.received_us);
+    if (wec || !response.keep_alive()) break;
+  }
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+  state->conns.erase(conn);
+  open->fetch_sub(1);
+}
+
+asio::awaitable<void> AcceptLoop(HttpLoopState* state, const ServerConfig* config,
+                                 std::atomic<int64_t>* open) {
+  for (;;) {
+    auto [ec, socket] = co_await state->acceptor->async_accept(kAwait);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || state->draining) co_return;
+      // Out of descriptors or similar: back off instead of spinning on accept.
+      asio::steady_timer pause(state->io, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kAwait);
+      continue;
+    }
+    state->accepted->Inc();
+    asio::co_spawn(state->io, Session(state, config, open, std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(EventLoops& loops, ServerConfig config, HandlerFactory factory,
+                       MetricsRegistry& metrics)
+    : loops_(loops), config_(std::move(config)), factory_(std::move(factory)), metrics_(metrics) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::Start() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config_.host, ec);
+  if (ec) return MakeError(Code::kBadRequest, "server.host is not an IP address: " + config_.host);
+  port_ = config_.port;
+  for (int i = 0; i < loops_.size(); ++i) {
+    auto state = std::make_unique<HttpLoopState>(loops_.loop(i));
+    state->handler = factory_(loops_.loop(i), i);
+    state->accepted =
+        &metrics_.GetCounter("minishop_http_connections_total", "Accepted HTTP connections.");
+    state->protocol_errors = &metrics_.GetCounter(
+        "minishop_http_protocol_errors_total", "Requests rejected before routing (malformed, too large).");
+    state->latency = &metrics_.GetHistogram("minishop_http_request_duration_seconds",
+                                            "Time from request read to response written.");
+    auto acceptor = std::make_unique<tcp::acceptor>(loops_.loop(i));
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(port_));
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      if (setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+        ec = boost::system::error_code(errno, boost::system::system_category());
+    }
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(4096, ec);
+    if (ec) {
+      return MakeError(Code::kUnavailable, "cannot listen on " + config_.host + ":" +
+                                               std::to_string(port_) + ": " + ec.message());
+    }
+    if (port_ == 0) port_ = acceptor->local_endpoint().port();
+    state->acceptor = std::move(acceptor);
+    states_.push_back(std::move(state));
+  }
+  for (auto& s : states_) {
+    asio::co_spawn(s->io, SweepLoop(s.get()), asio::detached);
+    asio::co_spawn(s->io, AcceptLoop(s.get(), &config_, &open_connections_), asio::detached);
+  }
+  return OkStatus();
+}
+
+void HttpServer::BeginShutdown() {
+  for (auto& s : states_) {
+    HttpLoopState* state = s.get();
+    asio::post(state->io, [state] {
+      state->draining = true;
+      boost::system::error_code ignored;
+      state->acceptor->close(ignored);
+      state->CloseIdle();
+    });
+  }
+}
+
+bool HttpServer::WaitDrained(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (open_connections_.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+}  // namespace minishop::net

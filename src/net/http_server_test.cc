@@ -1,0 +1,135 @@
+#include "net/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "net/http_client.h"
+
+namespace minishop::net {
+namespace {
+namespace asio = boost::asio;
+
+class EchoHandler : public HttpHandler {
+ public:
+  asio::awaitable<Response> Handle(Request& request) override {
+    co_return JsonResponse(http::status::ok,
+                           "{\"len\":" + std::to_string(request.message.body().size()) + "}");
+  }
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.host = "127.0.0.1";
+    config_.port = 0;
+    config_.max_body_bytes = 1024;
+    config_.max_header_bytes = 2048;
+    config_.idle_timeout_ms = 60'000;
+    server_ = std::make_unique<HttpServer>(
+        loops_, config_, [](asio::io_context&, int) { return std::make_unique<EchoHandler>(); },
+        metrics_);
+    ASSERT_TRUE(server_->Start().ok());
+    loops_.Start();
+  }
+  void TearDown() override {
+    server_->BeginShutdown();
+    server_->WaitDrained(std::chrono::seconds(5));
+    loops_.Stop();
+  }
+
+  // Sends raw bytes on a fresh connection and returns everything the server answers
+  // before closing (or until `max` bytes).
+  std::string Raw(const std::string& bytes) {
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    s.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
+    asio::write(s, asio::buffer(bytes));
+    std::string out;
+    boost::system::error_code ec;
+    char buf[4096];
+    for (;;) {
+      size_t n = s.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      out.append(buf, n);
+    }
+    return out;
+  }
+
+  ServerConfig config_;
+  MetricsRegistry metrics_;
+  EventLoops loops_{2};
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, AnswersRequest) {
+  auto res = Fetch("127.0.0.1", server_->port(), {http::verb::post, "/x", "hello", {}});
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->result(), http::status::ok);
+  EXPECT_EQ(res->body(), "{\"len\":5}");
+}
+
+TEST_F(HttpServerTest, KeepsConnectionAliveAcrossRequests) {
+  std::string two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string out = Raw(two);
+  size_t first = out.find("HTTP/1.1 200");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(out.find("HTTP/1.1 200", first + 1), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, RejectsOversizeBodyWith413) {
+  std::string body(2000, 'x');
+  auto res = Fetch("127.0.0.1", server_->port(), {http::verb::post, "/x", body, {}});
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->result(), http::status::payload_too_large);
+  EXPECT_NE(res->body().find("\"code\":\"payload_too_large\""), std::string::npos);
+}
+
+TEST_F(HttpServerTest, RejectsOversizeHeadersWith431) {
+  std::string big(4000, 'a');
+  auto res = Fetch("127.0.0.1", server_->port(), {http::verb::get, "/x", "", {{"X-Big", big}}});
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->result(), http::status::request_header_fields_too_large);
+}
+
+TEST_F(HttpServerTest, RejectsMalformedRequestWith400) {
+  std::string out = Raw("THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_NE(out.find("HTTP/1.1 400"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"code\":\"bad_request\""), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, ShutdownClosesIdleConnections) {
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
+  // Wait until the server has registered the connection.
+  for (int i = 0; i < 200 && server_->open_connections() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(server_->open_connections(), 1);
+  server_->BeginShutdown();
+  EXPECT_TRUE(server_->WaitDrained(std::chrono::seconds(5)));
+  char c;
+  boost::system::error_code ec;
+  s.read_some(asio::buffer(&c, 1), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+}
+
+TEST(HttpStatusTest, MapsEveryPurchaseOutcome) {
+  EXPECT_EQ(StatusFor(Code::kSoldOut), http::status::gone);
+  EXPECT_EQ(StatusFor(Code::kLimitReached), http::status::conflict);
+  EXPECT_EQ(static_cast<int>(StatusFor(Code::kNotStarted)), 425);
+  EXPECT_EQ(StatusFor(Code::kEnded), http::status::forbidden);
+  EXPECT_EQ(StatusFor(Code::kRateLimited), http::status::too_many_requests);
+  EXPECT_EQ(StatusFor(Code::kUnavailable), http::status::service_unavailable);
+}
+
+TEST(HttpStatusTest, UnavailableCarriesRetryAfter) {
+  Response r = ErrorResponse(Code::kUnavailable, "redis down");
+  EXPECT_EQ(r[http::field::retry_after], "1");
+  EXPECT_EQ(r.body(), R"({"error":{"code":"unavailable","message":"redis down"}})");
+}
+
+}  // namespace
+}  // namespace minishop::net
