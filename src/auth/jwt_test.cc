@@ -1,0 +1,98 @@
+#include "auth/jwt.h"
+
+#include <gtest/gtest.h>
+
+#include "auth/password.h"
+
+namespace minishop::auth {
+namespace {
+
+const std::string kSecret = "0123456789abcdef0123456789abcdef";
+
+Claims SomeClaims() { return Claims{42, Role::kUser, 1000, 5000}; }
+
+TEST(JwtTest, VerifiesWhatItSigned) {
+  JwtCodec codec(kSecret);
+  auto claims = codec.Verify(codec.Sign(SomeClaims()), 2000);
+  ASSERT_TRUE(claims.ok()) << claims.error().message;
+  EXPECT_EQ(claims->user_id, 42);
+  EXPECT_EQ(claims->role, Role::kUser);
+  EXPECT_EQ(claims->expires_at_s, 5000);
+}
+
+TEST(JwtTest, RejectsExpiredToken) {
+  JwtCodec codec(kSecret);
+  auto claims = codec.Verify(codec.Sign(SomeClaims()), 5000);
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(claims.code(), Code::kUnauthorized);
+  EXPECT_EQ(claims.error().message, "token expired");
+}
+
+TEST(JwtTest, RejectsTokenSignedWithAnotherSecret) {
+  JwtCodec mine(kSecret), theirs("ffffffffffffffffffffffffffffffff");
+  auto claims = mine.Verify(theirs.Sign(SomeClaims()), 2000);
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(claims.error().message, "bad token signature");
+}
+
+TEST(JwtTest, RejectsTamperedPayload) {
+  JwtCodec codec(kSecret);
+  std::string token = codec.Sign(SomeClaims());
+  size_t dot1 = token.find('.'), dot2 = token.rfind('.');
+  std::string forged_payload =
+      Base64UrlEncode(R"({"sub":"1","role":"admin","iat":1000,"exp":5000})");
+  std::string forged = token.substr(0, dot1 + 1) + forged_payload + token.substr(dot2);
+  auto claims = codec.Verify(forged, 2000);
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(claims.error().message, "bad token signature");
+}
+
+TEST(JwtTest, RejectsAlgNone) {
+  JwtCodec codec(kSecret);
+  std::string token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
+                      Base64UrlEncode(R"({"sub":"1","role":"admin","iat":1,"exp":99999})") + ".";
+  auto claims = codec.Verify(token, 2000);
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(claims.error().message, "unsupported token algorithm");
+}
+
+TEST(JwtTest, RejectsOtherAlgorithmEvenWithValidLookingSignature) {
+  JwtCodec codec(kSecret);
+  std::string token = codec.Sign(SomeClaims());
+  std::string other_header = Base64UrlEncode(R"({"alg":"HS512","typ":"JWT"})");
+  std::string swapped = other_header + token.substr(token.find('.'));
+  auto claims = codec.Verify(swapped, 2000);
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(claims.code(), Code::kUnauthorized);
+}
+
+TEST(JwtTest, RejectsMalformedTokens) {
+  JwtCodec codec(kSecret);
+  for (std::string bad : {"", "abc", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30.e30"}) {
+    auto claims = codec.Verify(bad, 2000);
+    EXPECT_FALSE(claims.ok()) << bad;
+    EXPECT_EQ(claims.code(), Code::kUnauthorized) << bad;
+  }
+}
+
+TEST(Base64UrlTest, RoundTripsAllLengths) {
+  std::string data = "\x00\xff\x10 any bytes?";
+  for (size_t n = 0; n <= data.size(); ++n) {
+    std::string out;
+    ASSERT_TRUE(Base64UrlDecode(Base64UrlEncode(data.substr(0, n)), out));
+    EXPECT_EQ(out, data.substr(0, n));
+  }
+}
+
+TEST(PasswordTest, VerifiesOnlyTheRightPassword) {
+  ASSERT_TRUE(InitCrypto());
+  auto hash = HashPassword("correct horse", PasswordCost::kMinimum);
+  ASSERT_TRUE(hash.ok());
+  EXPECT_EQ(hash->rfind("$argon2id$", 0), 0u);
+  EXPECT_TRUE(VerifyPassword(*hash, "correct horse"));
+  EXPECT_FALSE(VerifyPassword(*hash, "correct horsE"));
+  EXPECT_FALSE(VerifyPassword("not a hash", "correct horse"));
+}
+
+}  // namespace
+}  // namespace minishop::auth

@@ -1,0 +1,68 @@
+#include "seckill/purchase_script.h"
+
+namespace minishop::seckill {
+
+const char* const kPurchaseLua = R"lua(
+local meta = redis.call('HMGET', KEYS[1], 'start_ms', 'end_ms', 'limit', 'price_cents')
+if not meta[1] then return {-1} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now < tonumber(meta[1]) then return {3, now} end
+if now >= tonumber(meta[2]) then return {4, now} end
+local qty = tonumber(ARGV[2])
+local bought = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+if bought + qty > tonumber(meta[3]) then return {2, bought} end
+local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
+if stock <= 0 then return {1, stock} end
+if stock < qty then return {5, stock} end
+stock = redis.call('DECRBY', KEYS[2], qty)
+redis.call('HINCRBY', KEYS[3], ARGV[1], qty)
+local rid = ARGV[4] .. '-' .. ARGV[1] .. '-' .. (bought + 1)
+redis.call('HSET', KEYS[4], rid, 'pending', 'u:' .. ARGV[1], rid)
+redis.call('XADD', KEYS[5], '*', 'rid', rid, 'sale', ARGV[4], 'user', ARGV[1], 'qty', ARGV[2],
+           'price', meta[4], 'ts', now, 'tp', ARGV[3])
+return {0, stock, rid, now}
+)lua";
+
+const char* const kOrderStatusLua = R"lua(
+local rid = redis.call('HGET', KEYS[1], 'u:' .. ARGV[1])
+if not rid then return false end
+return {rid, redis.call('HGET', KEYS[1], rid) or 'pending'}
+)lua";
+
+namespace {
+bool IntAt(const redis::Reply& r, size_t i, int64_t& out) {
+  if (r.elements.size() <= i || r.elements[i].type != redis::Reply::Type::kInteger) return false;
+  out = r.elements[i].integer;
+  return true;
+}
+}  // namespace
+
+Result<Reservation> MapPurchaseReply(const redis::Reply& reply) {
+  if (reply.is_error()) return MakeError(Code::kInternal, "purchase script failed: " + reply.str);
+  int64_t code = 0, value = 0;
+  if (reply.type != redis::Reply::Type::kArray || !IntAt(reply, 0, code))
+    return MakeError(Code::kInternal, "purchase script returned an unexpected reply");
+  IntAt(reply, 1, value);
+  switch (code) {
+    case 0: {
+      Reservation r;
+      r.stock_left = value;
+      if (reply.elements.size() < 4 || reply.elements[2].type != redis::Reply::Type::kString ||
+          !IntAt(reply, 3, r.reserved_at_ms))
+        return MakeError(Code::kInternal, "purchase script returned an unexpected reply");
+      r.reservation_id = reply.elements[2].str;
+      return r;
+    }
+    case 1: return MakeError(Code::kSoldOut, "the sale is sold out");
+    case 2: return MakeError(Code::kLimitReached, "you have reached this sale's per-user limit");
+    case 3: return MakeError(Code::kNotStarted, "the sale has not started yet");
+    case 4: return MakeError(Code::kEnded, "the sale has ended");
+    case 5:
+      return MakeError(Code::kConflict, "only " + std::to_string(value) + " units are left");
+    case -1: return MakeError(Code::kNotFound, "no such sale");
+    default: return MakeError(Code::kInternal, "purchase script returned an unknown code");
+  }
+}
+
+}  // namespace minishop::seckill

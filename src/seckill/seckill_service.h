@@ -1,0 +1,54 @@
+// SeckillService: the purchase hot path of one event loop. Answers from a local sold-out
+// flag when it can, otherwise runs the purchase script on this loop's Redis connection
+// (pipelined with every other request of the loop). Call only from the owning loop.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "common/metrics.h"
+#include "common/result.h"
+#include "infra/redis/async_client.h"
+#include "seckill/purchase_script.h"
+
+namespace minishop::seckill {
+
+struct ReservationStatus {
+  std::string reservation_id;
+  std::string status;    // pending | awaiting_payment | paid | cancelled | expired
+  int64_t order_id = 0;  // 0 while pending
+};
+
+// Parses "awaiting_payment:<order_id>" (or a bare "pending").
+ReservationStatus ParseStatus(std::string reservation_id, std::string_view value);
+
+class SeckillService {
+ public:
+  // `redis` must outlive the service and belong to the same loop.
+  SeckillService(redis::AsyncClient& redis, MetricsRegistry& metrics);
+
+  // Reserves `qty` units for the user. Errors: kSoldOut (possibly from the local flag,
+  // without a Redis round trip), kLimitReached, kConflict (fewer units left than asked),
+  // kNotStarted, kEnded, kNotFound, kUnavailable/kTimeout (Redis down or slow).
+  boost::asio::awaitable<Result<Reservation>> Purchase(int64_t sale_id, int64_t user_id,
+                                                       int64_t qty, std::string traceparent);
+
+  // The user's latest reservation in the sale; kNotFound if none.
+  boost::asio::awaitable<Result<ReservationStatus>> Status(int64_t sale_id, int64_t user_id);
+
+ private:
+  bool KnownSoldOut(int64_t sale_id, int64_t now_ms);
+
+  redis::AsyncClient& redis_;
+  // sale id -> steady ms until which the sale is known sold out. A short horizon keeps
+  // the flag correct when stock comes back (cancel/expiry) while still absorbing the
+  // post-sell-out stampede locally.
+  std::unordered_map<int64_t, int64_t> sold_out_until_ms_;
+  Counter& reserved_;
+  Counter& rejected_locally_;
+  Counter& script_calls_;
+};
+
+}  // namespace minishop::seckill
