@@ -1,0 +1,44 @@
+// Inventory on the event loops: warming a sale into Redis, keeping the SaleCatalog fresh
+// and computing a sale's stats with its invariant checks. Coroutines here run on one loop
+// and use that loop's Redis client; database work goes through the pg::Pool.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "infra/pg/pool.h"
+#include "infra/redis/async_client.h"
+#include "inventory/sale.h"
+
+namespace minishop::inventory {
+
+// Writes the sale's meta hash, sets its stock only if absent (re-warming never resets a
+// live stock), registers it for the relay and creates the outbox consumer group.
+boost::asio::awaitable<Status> WarmSale(redis::AsyncClient& redis, const Sale& sale);
+
+// Reloads sales from PostgreSQL and their stock from Redis into `catalog`, every
+// `interval`, until the loop stops. Failures are logged and retried next round.
+boost::asio::awaitable<void> RefreshCatalog(redis::AsyncClient& redis, pg::Pool& pool,
+                                            SaleCatalog& catalog,
+                                            std::chrono::milliseconds interval);
+
+// Counts in PostgreSQL and Redis for one sale and the invariants I1–I4 (DESIGN.md §3)
+// evaluated on them. kUnavailable if either store is unreachable.
+boost::asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis,
+                                                         pg::Pool& pool, const Sale& sale);
+
+// The pure part of SaleStats: evaluates the invariants from the raw counts.
+struct StatsInput {
+  int64_t initial_stock = 0;
+  int64_t limit_per_user = 1;
+  int64_t redis_stock = 0;
+  int64_t outbox_backlog = 0;
+  std::unordered_map<int64_t, int64_t> redis_units;  // user -> units reserved (buyers hash)
+  std::unordered_map<int64_t, int64_t> pg_units;     // user -> units in non-cancelled orders
+  int64_t pg_orders = 0;
+};
+nlohmann::json EvaluateStats(const StatsInput& in);
+
+}  // namespace minishop::inventory

@@ -1,0 +1,139 @@
+#include "inventory/sale.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace minishop::inventory {
+namespace {
+
+Error Bad(const std::string& message) { return MakeError(Code::kBadRequest, message); }
+
+// Reads an integer field; kBadRequest if missing (when required) or not an integer.
+Status ReadInt(const nlohmann::json& body, const char* name, bool required, int64_t& out) {
+  auto it = body.find(name);
+  if (it == body.end()) return required ? Status(Bad(std::string(name) + " is required")) : OkStatus();
+  if (!it->is_number_integer()) return Bad(std::string(name) + " must be an integer");
+  out = it->get<int64_t>();
+  return OkStatus();
+}
+
+Status ReadString(const nlohmann::json& body, const char* name, bool required, size_t max_len,
+                  std::string& out) {
+  auto it = body.find(name);
+  if (it == body.end()) return required ? Status(Bad(std::string(name) + " is required")) : OkStatus();
+  if (!it->is_string()) return Bad(std::string(name) + " must be a string");
+  out = it->get<std::string>();
+  if (out.size() > max_len) return Bad(std::string(name) + " is too long");
+  return OkStatus();
+}
+
+Sale SaleFromRow(const pg::Rows& rows, size_t r) {
+  Sale s;
+  s.id = rows.GetInt64(r, 0).value_or(0);
+  s.product_name = std::string(rows.Get(r, 1));
+  s.product_description = std::string(rows.Get(r, 2));
+  s.price_cents = rows.GetInt64(r, 3).value_or(0);
+  s.stock_total = rows.GetInt64(r, 4).value_or(0);
+  s.limit_per_user = rows.GetInt64(r, 5).value_or(1);
+  s.starts_at_ms = rows.GetInt64(r, 6).value_or(0);
+  s.ends_at_ms = rows.GetInt64(r, 7).value_or(0);
+  return s;
+}
+
+constexpr const char* kSaleColumns =
+    "id, product_name, product_description, price_cents, stock_total, limit_per_user, "
+    "starts_at_ms, ends_at_ms";
+
+}  // namespace
+
+Result<Sale> ParseNewSale(const nlohmann::json& body) {
+  if (!body.is_object()) return Bad("body must be a JSON object");
+  Sale s;
+  Status st = ReadString(body, "product_name", true, 200, s.product_name);
+  if (st.ok()) st = ReadString(body, "product_description", false, 4000, s.product_description);
+  if (st.ok()) st = ReadInt(body, "price_cents", true, s.price_cents);
+  if (st.ok()) st = ReadInt(body, "stock", true, s.stock_total);
+  if (st.ok()) st = ReadInt(body, "limit_per_user", false, s.limit_per_user);
+  if (st.ok()) st = ReadInt(body, "starts_at_ms", true, s.starts_at_ms);
+  if (st.ok()) st = ReadInt(body, "ends_at_ms", true, s.ends_at_ms);
+  if (!st.ok()) return st.error();
+  if (s.product_name.empty()) return Bad("product_name must not be empty");
+  if (s.price_cents < 0) return Bad("price_cents must be >= 0");
+  if (s.stock_total < 0 || s.stock_total > 100'000'000) return Bad("stock must be in 0..100000000");
+  if (s.limit_per_user < 1 || s.limit_per_user > 1000) return Bad("limit_per_user must be in 1..1000");
+  if (s.starts_at_ms <= 0) return Bad("starts_at_ms must be a positive epoch time in ms");
+  if (s.ends_at_ms <= s.starts_at_ms) return Bad("ends_at_ms must be after starts_at_ms");
+  return s;
+}
+
+nlohmann::json SaleToJson(const Sale& sale, int64_t stock_left) {
+  nlohmann::json j = {{"id", sale.id},
+                      {"product_name", sale.product_name},
+                      {"product_description", sale.product_description},
+                      {"price_cents", sale.price_cents},
+                      {"stock_total", sale.stock_total},
+                      {"limit_per_user", sale.limit_per_user},
+                      {"starts_at_ms", sale.starts_at_ms},
+                      {"ends_at_ms", sale.ends_at_ms}};
+  if (stock_left >= 0) j["stock_left"] = stock_left;
+  return j;
+}
+
+Result<Sale> InsertSale(pg::Connection& db, Sale sale) {
+  auto rows = db.Exec(
+      "INSERT INTO sales (product_name, product_description, price_cents, stock_total, "
+      "limit_per_user, starts_at_ms, ends_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+      {sale.product_name, sale.product_description, std::to_string(sale.price_cents),
+       std::to_string(sale.stock_total), std::to_string(sale.limit_per_user),
+       std::to_string(sale.starts_at_ms), std::to_string(sale.ends_at_ms)});
+  if (!rows.ok()) return rows.error();
+  sale.id = rows->GetInt64(0, 0).value_or(0);
+  return sale;
+}
+
+Result<std::vector<Sale>> LoadSales(pg::Connection& db) {
+  auto rows = db.Exec(std::string("SELECT ") + kSaleColumns + " FROM sales ORDER BY starts_at_ms, id");
+  if (!rows.ok()) return rows.error();
+  std::vector<Sale> sales;
+  sales.reserve(rows->size());
+  for (size_t r = 0; r < rows->size(); ++r) sales.push_back(SaleFromRow(*rows, r));
+  return sales;
+}
+
+const Sale* SaleCatalog::Snapshot::Find(int64_t id) const {
+  auto it = index.find(id);
+  return it == index.end() ? nullptr : &sales[it->second];
+}
+
+SaleCatalog::SaleCatalog() : snapshot_(std::make_shared<Snapshot>()) {}
+
+void SaleCatalog::Update(std::vector<Sale> sales, std::unordered_map<int64_t, int64_t> stock_left) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->sales = std::move(sales);
+  std::stable_sort(snap->sales.begin(), snap->sales.end(),
+                   [](const Sale& a, const Sale& b) { return a.starts_at_ms < b.starts_at_ms; });
+  for (size_t i = 0; i < snap->sales.size(); ++i) snap->index[snap->sales[i].id] = i;
+  snap->stock_left = std::move(stock_left);
+  std::lock_guard lock(mu_);
+  snapshot_ = std::move(snap);
+  version_.fetch_add(1, std::memory_order_release);
+}
+
+void SaleCatalog::Upsert(const Sale& sale, int64_t stock_left) {
+  std::shared_ptr<const Snapshot> current = Get();
+  std::vector<Sale> sales;
+  for (const Sale& s : current->sales) {
+    if (s.id != sale.id) sales.push_back(s);
+  }
+  sales.push_back(sale);
+  auto stock = current->stock_left;
+  stock[sale.id] = stock_left;
+  Update(std::move(sales), std::move(stock));
+}
+
+std::shared_ptr<const SaleCatalog::Snapshot> SaleCatalog::Get() const {
+  std::lock_guard lock(mu_);
+  return snapshot_;
+}
+
+}  // namespace minishop::inventory

@@ -1,0 +1,67 @@
+// Sales: their validation, their rows in PostgreSQL (the source of truth) and the
+// in-memory catalog every event loop reads. Database functions block: run them on a
+// pg::Pool thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+#include "infra/pg/connection.h"
+
+namespace minishop::inventory {
+
+struct Sale {
+  int64_t id = 0;
+  std::string product_name;
+  std::string product_description;
+  int64_t price_cents = 0;
+  int64_t stock_total = 0;
+  int64_t limit_per_user = 1;
+  int64_t starts_at_ms = 0;
+  int64_t ends_at_ms = 0;
+};
+
+// Builds a new sale from an admin's JSON body. kBadRequest naming the field for a missing
+// field, a wrong type or an impossible value (negative price, end before start, ...).
+Result<Sale> ParseNewSale(const nlohmann::json& body);
+
+// {"id","product_name","product_description","price_cents","stock_total","limit_per_user",
+//  "starts_at_ms","ends_at_ms"} plus "stock_left" when >= 0.
+nlohmann::json SaleToJson(const Sale& sale, int64_t stock_left);
+
+Result<Sale> InsertSale(pg::Connection& db, Sale sale);
+Result<std::vector<Sale>> LoadSales(pg::Connection& db);
+
+// The sales known to this process, with an approximate stock left, refreshed in the
+// background. Update from any thread; readers on event loops keep a per-loop copy of the
+// snapshot and re-fetch it only when `version()` changed, so reads take no lock.
+class SaleCatalog {
+ public:
+  struct Snapshot {
+    std::vector<Sale> sales;  // ordered by start time
+    std::unordered_map<int64_t, size_t> index;  // id -> position in sales
+    std::unordered_map<int64_t, int64_t> stock_left;
+    const Sale* Find(int64_t id) const;
+  };
+
+  SaleCatalog();
+  void Update(std::vector<Sale> sales, std::unordered_map<int64_t, int64_t> stock_left);
+  // Adds or replaces one sale (after an admin created it here), keeping the rest.
+  void Upsert(const Sale& sale, int64_t stock_left);
+  std::shared_ptr<const Snapshot> Get() const;
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<uint64_t> version_{0};
+};
+
+}  // namespace minishop::inventory
