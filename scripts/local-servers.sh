@@ -1,0 +1,259 @@
+# shellcheck shell=bash
+# The components of `./minishop up`, sourced by ./minishop (not run on its own). Each
+# component NAME has:
+#   NAME_pid        prints its pid and succeeds if it runs (pid file + kill -0 + command line)
+#   start_NAME      starts it on its port from ports.env and waits until it answers
+#   stop_NAME PID   stops it gracefully, then by force after a timeout
+# plus log_of NAME and port_of NAME. Uses the helpers and variables of ./minishop (STATE,
+# the *_PORT variables, say/die/warn, as_user, give_to, live_pid, wait_for, wait_exit).
+
+COMPONENTS=(redis postgres rabbitmq minishop nginx prometheus)
+
+log_of() {
+  case "$1" in
+    redis) echo "$STATE/redis/redis.log" ;;
+    postgres) echo "$STATE/postgres/postgres.log" ;;
+    rabbitmq) echo "$STATE/rabbitmq/log/$RABBIT_NODE.log" ;;
+    minishop) echo "$STATE/minishop/minishop.log" ;;
+    nginx) echo "$STATE/nginx/logs/error.log" ;;
+    prometheus) echo "$STATE/prometheus/prometheus.log" ;;
+    *) die "unknown component '$1' (${COMPONENTS[*]})" ;;
+  esac
+}
+
+port_of() {
+  case "$1" in
+    redis) echo "$REDIS_PORT" ;;
+    postgres) echo "$PG_PORT" ;;
+    rabbitmq) echo "$AMQP_PORT" ;;
+    minishop) echo "$HTTP_PORT" ;;
+    nginx) echo "$NGINX_PORT" ;;
+    prometheus) echo "$PROMETHEUS_PORT" ;;
+  esac
+}
+
+# --- Redis ---
+redis_pid() { live_pid "$STATE/redis/redis.pid" redis-server; }
+
+start_redis() {
+  mkdir -p "$STATE/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STATE/redis" \
+    --appendonly yes --appendfsync everysec --daemonize yes \
+    --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log"
+  wait_for 30 redis_answers || die "Redis did not answer PING; see $(log_of redis)"
+}
+
+redis_answers() { [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+
+stop_redis() {
+  local pid=$1
+  # SHUTDOWN flushes the AOF; if the CLI cannot reach it, SIGTERM does the same.
+  redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+  wait_exit "$pid" 30 || { warn "redis did not stop in 30 s, killing"; kill -KILL "$pid"; }
+}
+
+# --- PostgreSQL ---
+postgres_pid() { live_pid "$STATE/postgres/data/postmaster.pid" postgres; }
+
+pg_psql() { "$(pg_bin)/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
+
+start_postgres() {
+  local bin data="$STATE/postgres/data"
+  bin="$(pg_bin)"
+  mkdir -p "$STATE/postgres"
+  give_to postgres "$STATE/postgres"
+  if [ ! -s "$data/PG_VERSION" ]; then
+    say "postgres: initdb $data"
+    as_user postgres "$bin/initdb" -D "$data" -A trust -U postgres -E UTF8 --locale=C \
+      >"$STATE/postgres/initdb.log" 2>&1 || die "initdb failed; see $STATE/postgres/initdb.log"
+  fi
+  # TCP only: a unix socket path under a deep checkout can exceed the 107-byte limit.
+  as_user postgres "$bin/pg_ctl" -D "$data" -l "$STATE/postgres/postgres.log" -w -t 60 \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=on" \
+    start >/dev/null || die "PostgreSQL did not start; see $(log_of postgres)"
+  if [ "$(pg_psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'minishop'")" != 1 ]; then
+    pg_psql -d postgres -c "CREATE DATABASE minishop" >/dev/null
+  fi
+}
+
+stop_postgres() {
+  as_user postgres "$(pg_bin)/pg_ctl" -D "$STATE/postgres/data" -m fast -w -t 60 stop >/dev/null ||
+    warn "pg_ctl stop failed; see $(log_of postgres)"
+}
+
+# --- RabbitMQ ---
+# The Debian wrappers in /usr/sbin switch user with `su`, which resets HOME and so shares
+# /var/lib/rabbitmq's Erlang cookie with the system node. We call the real scripts with our
+# own HOME (holding our own cookie) and the same environment for the server and the CLI.
+rabbit_env() {
+  local d="$STATE/rabbitmq"
+  RABBIT_ENV=(
+    HOME="$d"
+    RABBITMQ_NODENAME="$RABBIT_NODE"
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+    RABBITMQ_NODE_PORT="$AMQP_PORT"
+    RABBITMQ_DIST_PORT="$AMQP_DIST_PORT"
+    RABBITMQ_MNESIA_BASE="$d/mnesia"
+    RABBITMQ_LOG_BASE="$d/log"
+    RABBITMQ_PID_FILE="$d/rabbitmq.pid"
+    RABBITMQ_CONFIG_FILE="$d/rabbitmq"
+    RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config"
+    RABBITMQ_CONF_ENV_FILE="$d/rabbitmq-env.conf"
+    RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins"
+    ERL_EPMD_PORT="$EPMD_PORT"
+    ERL_EPMD_ADDRESS=127.0.0.1
+  )
+}
+
+# Runs a RabbitMQ script (server or CLI) as the rabbitmq user in our environment.
+rabbit_run() {
+  rabbit_env
+  as_user rabbitmq env -C "$STATE/rabbitmq" "${RABBIT_ENV[@]}" "$@"
+}
+
+rabbitmqctl_() { rabbit_run "$RABBIT_SCRIPTS/rabbitmqctl" -n "$RABBIT_NODE" "$@"; }
+
+rabbitmq_pid() { live_pid "$STATE/rabbitmq/rabbitmq.pid" beam; }
+
+start_rabbitmq() {
+  local d="$STATE/rabbitmq"
+  [ -x "$RABBIT_SCRIPTS/rabbitmq-server" ] || die "RabbitMQ not found: run ./minishop deps"
+  mkdir -p "$d/mnesia" "$d/log"
+  [ -s "$d/enabled_plugins" ] || echo '[].' >"$d/enabled_plugins"
+  if [ ! -s "$d/.erlang.cookie" ]; then
+    (umask 077 && random_hex 20 >"$d/.erlang.cookie")
+    chmod 0400 "$d/.erlang.cookie"
+  fi
+  give_to rabbitmq "$d"
+  rabbit_run "$RABBIT_SCRIPTS/rabbitmq-server" -detached >>"$d/log/startup.log" 2>&1 ||
+    die "rabbitmq-server did not start; see $d/log/startup.log"
+  # await_startup fails at once until the node has registered with epmd: retry it.
+  local deadline=$((SECONDS + 120))
+  until rabbitmqctl_ await_startup --timeout 60 >>"$d/log/startup.log" 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || die "RabbitMQ not ready after 120 s; see $(log_of rabbitmq)"
+    sleep 1
+  done
+}
+
+stop_rabbitmq() {
+  local pid=$1
+  rabbitmqctl_ stop >>"$STATE/rabbitmq/log/startup.log" 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+  wait_exit "$pid" 60 || { warn "rabbitmq did not stop in 60 s, killing"; kill -KILL "$pid"; }
+}
+
+stop_epmd() {
+  # Our own epmd (on EPMD_PORT), started by the Erlang VM; nothing else registers there.
+  if port_in_use "$EPMD_PORT"; then epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true; fi
+}
+
+# --- MiniShop ---
+minishop_bin() { echo "${MINISHOP_BIN:-$ROOT/build/release/apps/minishop}"; }
+
+minishop_pid() { live_pid "$STATE/minishop/minishop.pid" "minishop serve"; }
+
+# The local deployment's configuration of the MiniShop process.
+minishop_env() {
+  MINISHOP_ENV=(
+    MINISHOP_SERVER_PORT="$HTTP_PORT"
+    MINISHOP_REDIS_HOST=127.0.0.1
+    MINISHOP_REDIS_PORT="$REDIS_PORT"
+    MINISHOP_POSTGRES_CONNINFO="host=127.0.0.1 port=$PG_PORT user=postgres dbname=minishop"
+    MINISHOP_AMQP_HOST=127.0.0.1
+    MINISHOP_AMQP_PORT="$AMQP_PORT"
+    MINISHOP_AUTH_JWT_SECRET="$JWT_SECRET"
+    MINISHOP_AUTH_ADMIN_EMAIL="$ADMIN_EMAIL"
+    MINISHOP_AUTH_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+  )
+}
+
+minishop_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$HTTP_PORT/readyz"; }
+
+start_minishop() {
+  local bin d="$STATE/minishop"
+  bin="$(minishop_bin)"
+  [ -x "$bin" ] || die "$bin not found: ./minishop build release"
+  mkdir -p "$d"
+  minishop_env
+  say "minishop: migrate"
+  env "${MINISHOP_ENV[@]}" "$bin" migrate >>"$d/migrate.log" 2>&1 ||
+    die "minishop migrate failed; see $d/migrate.log"
+  say "minishop: serve on port $HTTP_PORT"
+  # A simple command (no function) in the background: $! is the server itself, since env
+  # and setsid exec it (setsid forks only for a process-group leader, which this is not).
+  env "${MINISHOP_ENV[@]}" setsid "$bin" serve </dev/null >>"$d/minishop.log" 2>&1 &
+  echo $! >"$d/minishop.pid"
+  local deadline=$((SECONDS + 60))
+  until minishop_ready; do
+    minishop_pid >/dev/null || die "minishop exited during start-up; see $(log_of minishop)"
+    [ "$SECONDS" -lt "$deadline" ] || die "minishop not ready after 60 s (GET /readyz); see $(log_of minishop)"
+    sleep 0.3
+  done
+}
+
+stop_minishop() {
+  local pid=$1
+  # SIGTERM: stop accepting, drain in-flight requests and unacked messages, exit 0.
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_exit "$pid" 30 || { warn "minishop did not drain in 30 s, killing"; kill -KILL "$pid"; }
+}
+
+# --- nginx ---
+nginx_pid() { live_pid "$STATE/nginx/nginx.pid" nginx; }
+
+start_nginx() {
+  local d="$STATE/nginx" web="$ROOT/web/dist"
+  mkdir -p "$d/logs" "$d/temp"
+  if [ ! -f "$web/index.html" ]; then
+    web="$d/placeholder"
+    mkdir -p "$web"
+    cat >"$web/index.html" <<EOF
+<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>MiniShop</title>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<h1>MiniShop</h1>
+<p>The API runs behind this server at <a href="/api/v1/sales">/api/v1/sales</a>.</p>
+<p>The web app is not built yet: <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>,
+then reload this page.</p>
+</body></html>
+EOF
+  fi
+  NGINX_PREFIX="$d" NGINX_WORKERS=2 "$ROOT/scripts/render-template" \
+    "$ROOT/deploy/nginx/nginx.local.conf.template" >"$d/nginx.conf"
+  NGINX_LISTEN="127.0.0.1:$NGINX_PORT" MINISHOP_UPSTREAM="127.0.0.1:$HTTP_PORT" \
+    MINISHOP_WEB_ROOT="$web" "$ROOT/scripts/render-template" \
+    "$ROOT/deploy/nginx/minishop.conf.template" >"$d/minishop.conf"
+  nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" ||
+    die "nginx did not start; see $(log_of nginx)"
+  wait_for 10 curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT/" ||
+    die "nginx not answering on $NGINX_PORT; see $(log_of nginx)"
+}
+
+stop_nginx() {
+  local pid=$1
+  kill -QUIT "$pid" 2>/dev/null || true  # graceful: finish open requests
+  wait_exit "$pid" 15 || { warn "nginx did not stop in 15 s, killing"; kill -TERM "$pid"; }
+}
+
+# --- Prometheus ---
+prometheus_pid() { live_pid "$STATE/prometheus/prometheus.pid" prometheus; }
+
+start_prometheus() {
+  local d="$STATE/prometheus"
+  mkdir -p "$d/data"
+  cp "$ROOT/deploy/prometheus/alerts.yml" "$d/alerts.yml"
+  MINISHOP_METRICS_TARGET="127.0.0.1:$HTTP_PORT" PROMETHEUS_RULES="$d/alerts.yml" \
+    "$ROOT/scripts/render-template" "$ROOT/deploy/prometheus/prometheus.yml.template" \
+    >"$d/prometheus.yml"
+  setsid prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --storage.tsdb.retention.time=7d \
+    </dev/null >>"$d/prometheus.log" 2>&1 &
+  echo $! >"$d/prometheus.pid"
+  wait_for 60 curl -fsS -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" ||
+    die "Prometheus not ready; see $(log_of prometheus)"
+}
+
+stop_prometheus() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_exit "$pid" 30 || { warn "prometheus did not stop in 30 s, killing"; kill -KILL "$pid"; }
+}
