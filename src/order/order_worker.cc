@@ -1,0 +1,205 @@
+#include "order/order_worker.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "common/clock.h"
+#include "infra/amqp/consumer.h"
+#include "infra/pg/connection.h"
+#include "infra/redis/sync_client.h"
+#include "seckill/keys.h"
+
+namespace minishop::order {
+
+// How long an idle worker waits for a first message before checking for Stop.
+constexpr std::chrono::milliseconds kIdleWait{200};
+
+OrderWorker::OrderWorker(const Config& config, MetricsRegistry& metrics)
+    : config_(config),
+      amqp_options_(amqp::ConnectOptions::FromConfig(config.amqp)),
+      topology_(amqp::Topology::FromConfig(config.amqp)),
+      redis_(std::make_unique<redis::SyncClient>(
+          config.redis.host, config.redis.port,
+          std::chrono::milliseconds(config.redis.command_timeout_ms))),
+      written_(metrics.GetCounter("minishop_orders_written_total",
+                                  "Order rows inserted into PostgreSQL")),
+      batches_(metrics.GetCounter("minishop_order_batches_total",
+                                  "Reservation batches written, cached and acked")),
+      messages_(metrics.GetCounter("minishop_order_messages_total",
+                                   "Reservation messages acked after a successful batch")),
+      dead_lettered_(metrics.GetCounter("minishop_dead_lettered_total",
+                                        "Malformed messages moved to the dead-letter queue",
+                                        "stage=\"order\"")),
+      errors_(metrics.GetCounter("minishop_order_errors_total",
+                                 "Order worker rounds that failed on a dependency")),
+      batch_seconds_(metrics.GetHistogram("minishop_order_batch_seconds",
+                                          "Time from receiving a batch to acking it")) {}
+
+OrderWorker::~OrderWorker() { Stop(); }
+
+void OrderWorker::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void OrderWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool OrderWorker::SleepUnlessStopped(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void OrderWorker::Run() {
+  pthread_setname_np(pthread_self(), "order-worker");
+  int failures = 0;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    Status s = Step();
+    if (s.ok()) {
+      failures = 0;
+      continue;
+    }
+    errors_.Inc();
+    spdlog::warn("order worker: {} (retrying)", s.error().message);
+    if (consumer_ != nullptr && consumer_->broken()) {
+      // Delivery tags die with the channel: the broker redelivers the batch.
+      consumer_.reset();
+      batch_ = Batch{};
+    }
+    auto delay = std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
+    ++failures;
+    SleepUnlessStopped(std::chrono::milliseconds(delay));
+  }
+  if (!batch_.items.empty()) {
+    spdlog::warn("order worker: stopping with {} messages unacked; they will be redelivered",
+                 batch_.items.size());
+  }
+}
+
+Status OrderWorker::EnsureConnected() {
+  if (consumer_ == nullptr) {
+    auto c = amqp::Consumer::Open(amqp_options_, topology_, topology_.queue, config_.amqp.prefetch);
+    if (!c.ok()) return c.error();
+    consumer_ = std::move(c).value();
+  }
+  if (pg_ == nullptr) {
+    auto conn = pg::Connection::Open(config_.postgres.conninfo);
+    if (!conn.ok()) return conn.error();
+    pg_ = std::move(conn).value();
+  }
+  return redis_->Connect();
+}
+
+Status OrderWorker::Step() {
+  if (Status s = EnsureConnected(); !s.ok()) return s;
+  if (batch_.items.empty()) {
+    if (Status s = Collect(); !s.ok()) return s;
+    if (batch_.items.empty()) return OkStatus();
+  }
+  if (!batch_.written) {
+    if (Status s = Write(); !s.ok()) return s;
+  }
+  if (!batch_.cached) {
+    if (Status s = Cache(); !s.ok()) return s;
+  }
+  return Acknowledge();
+}
+
+Status OrderWorker::Collect() {
+  Result<std::vector<amqp::Delivery>> first = consumer_->Next(1, kIdleWait);
+  if (!first.ok()) return first.error();
+  if (first->empty()) return OkStatus();
+  std::vector<amqp::Delivery> deliveries = std::move(first).value();
+  const size_t max = static_cast<size_t>(std::max(config_.order.batch_size, 1));
+  if (max > 1) {
+    auto rest = consumer_->Next(max - 1, std::chrono::milliseconds(config_.order.batch_wait_ms));
+    if (!rest.ok()) return rest.error();
+    for (auto& d : *rest) deliveries.push_back(std::move(d));
+  }
+  batch_ = Batch{};
+  batch_.started_us = NowSteadyUs();
+  for (amqp::Delivery& d : deliveries) {
+    Result<Reservation> r = ParseReservation(d.body);
+    if (r.ok()) {
+      batch_.items.push_back(Item{d.tag, std::move(r).value()});
+    } else if (Status s = DeadLetter(d.tag, r.error().message); !s.ok()) {
+      return s;
+    }
+  }
+  return OkStatus();
+}
+
+Status OrderWorker::DeadLetter(uint64_t tag, const std::string& why) {
+  spdlog::warn("order worker: poison message {} dead-lettered: {}", tag, why);
+  if (Status s = consumer_->Reject(tag); !s.ok()) return s;
+  dead_lettered_.Inc();
+  return OkStatus();
+}
+
+Status OrderWorker::Write() {
+  std::vector<Reservation> reservations;
+  reservations.reserve(batch_.items.size());
+  for (const Item& item : batch_.items) reservations.push_back(item.reservation);
+  Result<WriteResult> result = WriteOrders(*pg_, reservations);
+  if (!result.ok()) return result.error();
+  // Remove the poison items back to front so that the indexes stay valid.
+  for (auto it = result->rejected.rbegin(); it != result->rejected.rend(); ++it) {
+    const Item& item = batch_.items[*it];
+    if (Status s = DeadLetter(item.tag, "unknown sale or user, or invalid values for " +
+                                            item.reservation.reservation_id);
+        !s.ok()) {
+      return s;
+    }
+    batch_.items.erase(batch_.items.begin() + static_cast<std::ptrdiff_t>(*it));
+  }
+  written_.Inc(static_cast<uint64_t>(result->inserted));
+  batch_.orders = std::move(result->orders);
+  batch_.written = true;
+  return OkStatus();
+}
+
+Status OrderWorker::Cache() {
+  std::map<int64_t, std::vector<std::string>> hsets;  // sale → HSET argv
+  for (const StoredOrder& o : batch_.orders) {
+    auto& argv = hsets[o.sale_id];
+    if (argv.empty()) argv = {"HSET", seckill::StatusKey(o.sale_id)};
+    argv.push_back(o.reservation_id);
+    argv.push_back(o.status + ":" + std::to_string(o.order_id));
+  }
+  std::vector<std::vector<std::string>> cmds;
+  for (auto& [sale, argv] : hsets) cmds.push_back(std::move(argv));
+  if (!cmds.empty()) {
+    auto replies = redis_->Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
+    if (!replies.ok()) return replies.error();
+  }
+  batch_.cached = true;
+  return OkStatus();
+}
+
+Status OrderWorker::Acknowledge() {
+  if (!batch_.items.empty()) {
+    uint64_t last = 0;
+    for (const Item& item : batch_.items) last = std::max(last, item.tag);
+    // Multiple: settles every earlier delivery of the batch; rejected ones are settled already.
+    if (Status s = consumer_->Ack(last, /*multiple=*/true); !s.ok()) return s;
+    batches_.Inc();
+    messages_.Inc(batch_.items.size());
+    batch_seconds_.ObserveUs(NowSteadyUs() - batch_.started_us);
+  }
+  batch_ = Batch{};
+  return OkStatus();
+}
+
+}  // namespace minishop::order

@@ -1,0 +1,96 @@
+// OrderWorker: turns reservation messages into PostgreSQL orders. It runs on its own thread
+// with blocking clients; Start and Stop may be called from any one controlling thread.
+// Each batch is written in one transaction (idempotent by reservation id), its status is
+// set in Redis (ms:{s<id>}:status <reservation_id> → "<status>:<order_id>"), and only
+// then acknowledged, so a crash at any point leads to a redelivery, never a lost or
+// duplicated order. Poison messages (malformed, unknown sale or user) are rejected to the
+// dead-letter queue.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/config.h"
+#include "common/metrics.h"
+#include "common/result.h"
+#include "infra/amqp/connection.h"
+#include "order/order_store.h"
+#include "order/reservation.h"
+
+namespace minishop::amqp {
+class Consumer;
+}
+namespace minishop::pg {
+class Connection;
+}
+namespace minishop::redis {
+class SyncClient;
+}
+
+namespace minishop::order {
+
+class OrderWorker {
+ public:
+  // Uses config.amqp (queue, prefetch), config.postgres.conninfo, config.redis and
+  // config.order (batch_size, batch_wait_ms). Connects nothing yet.
+  OrderWorker(const Config& config, MetricsRegistry& metrics);
+  ~OrderWorker();  // Stop()
+  OrderWorker(const OrderWorker&) = delete;
+  OrderWorker& operator=(const OrderWorker&) = delete;
+
+  // Starts the worker thread. Call once.
+  void Start();
+  // Lets the batch in flight finish (written, cached and acked — or, if a dependency is
+  // down, left unacked for redelivery), then joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct Item {
+    uint64_t tag;
+    Reservation reservation;
+  };
+  struct Batch {
+    std::vector<Item> items;
+    std::vector<StoredOrder> orders;
+    bool written = false;
+    bool cached = false;
+    int64_t started_us = 0;
+  };
+
+  void Run();
+  Status Step();
+  Status EnsureConnected();
+  Status Collect();
+  Status Write();
+  Status Cache();
+  Status Acknowledge();
+  Status DeadLetter(uint64_t tag, const std::string& why);
+  bool SleepUnlessStopped(std::chrono::milliseconds d);
+
+  const Config config_;
+  const amqp::ConnectOptions amqp_options_;
+  const amqp::Topology topology_;
+  std::unique_ptr<amqp::Consumer> consumer_;
+  std::unique_ptr<pg::Connection> pg_;
+  std::unique_ptr<redis::SyncClient> redis_;
+  Batch batch_;  // in flight; no items when idle
+
+  Counter& written_;
+  Counter& batches_;
+  Counter& messages_;
+  Counter& dead_lettered_;
+  Counter& errors_;
+  Histogram& batch_seconds_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace minishop::order

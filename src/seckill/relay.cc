@@ -1,0 +1,372 @@
+#include "seckill/relay.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "infra/amqp/publisher.h"
+#include "infra/redis/sync_client.h"
+#include "seckill/keys.h"
+
+namespace minishop::seckill {
+namespace {
+
+using redis::Reply;
+
+int64_t NowSteadyMs() { return NowSteadyUs() / 1000; }
+
+std::optional<int64_t> ToInt(std::string_view text) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
+  return v;
+}
+
+// The sale id of an outbox key "ms:{s<id>}:outbox".
+std::optional<int64_t> SaleOfStream(std::string_view key) {
+  constexpr std::string_view kPrefix = "ms:{s", kSuffix = "}:outbox";
+  if (!key.starts_with(kPrefix) || !key.ends_with(kSuffix)) return std::nullopt;
+  return ToInt(key.substr(kPrefix.size(), key.size() - kPrefix.size() - kSuffix.size()));
+}
+
+Result<OutboxEntry> ParseEntry(int64_t sale_id, const Reply& r) {
+  if (r.type != Reply::Type::kArray || r.elements.size() != 2 ||
+      r.elements[0].type != Reply::Type::kString) {
+    return MakeError(Code::kInternal, "relay: unexpected stream entry shape");
+  }
+  OutboxEntry e{sale_id, r.elements[0].str, {}};
+  const Reply& fields = r.elements[1];
+  if (fields.type == Reply::Type::kArray) {
+    for (size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
+      e.fields.emplace_back(fields.elements[i].str, fields.elements[i + 1].str);
+    }
+  }
+  return e;
+}
+
+Status AppendEntries(int64_t sale_id, const Reply& list, std::vector<OutboxEntry>& out) {
+  if (list.type != Reply::Type::kArray) {
+    return MakeError(Code::kInternal, "relay: unexpected entry list shape");
+  }
+  for (const Reply& r : list.elements) {
+    Result<OutboxEntry> e = ParseEntry(sale_id, r);
+    if (!e.ok()) return e.error();
+    out.push_back(std::move(e).value());
+  }
+  return OkStatus();
+}
+
+std::string_view Field(const OutboxEntry& e, std::string_view name) {
+  for (const auto& [k, v] : e.fields) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+std::string DefaultConsumerName() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+}  // namespace
+
+Result<std::vector<OutboxEntry>> ParseReadReply(const Reply& reply) {
+  std::vector<OutboxEntry> out;
+  if (reply.is_nil()) return out;
+  if (reply.type != Reply::Type::kArray) {
+    return MakeError(Code::kInternal, "relay: unexpected XREADGROUP reply");
+  }
+  for (const Reply& stream : reply.elements) {
+    if (stream.type != Reply::Type::kArray || stream.elements.size() != 2) {
+      return MakeError(Code::kInternal, "relay: unexpected XREADGROUP stream shape");
+    }
+    std::optional<int64_t> sale = SaleOfStream(stream.elements[0].str);
+    if (!sale) return MakeError(Code::kInternal, "relay: not an outbox: " + stream.elements[0].str);
+    if (Status s = AppendEntries(*sale, stream.elements[1], out); !s.ok()) return s.error();
+  }
+  return out;
+}
+
+Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, const Reply& reply) {
+  std::vector<OutboxEntry> out;
+  if (reply.type != Reply::Type::kArray || reply.elements.size() < 2) {
+    return MakeError(Code::kInternal, "relay: unexpected XAUTOCLAIM reply");
+  }
+  if (Status s = AppendEntries(sale_id, reply.elements[1], out); !s.ok()) return s.error();
+  return out;
+}
+
+Result<amqp::Message> ReservationMessage(const OutboxEntry& e, const amqp::Topology& topology) {
+  std::string_view rid = Field(e, "rid");
+  if (rid.empty()) return MakeError(Code::kBadRequest, "missing rid");
+  nlohmann::ordered_json body;
+  body["reservation_id"] = rid;
+  const std::pair<const char*, const char*> numbers[] = {{"sale", "sale_id"},  {"user", "user_id"},
+                                                         {"qty", "qty"},       {"price", "price_cents"},
+                                                         {"ts", "ts_ms"}};
+  for (const auto& [field, key] : numbers) {
+    std::optional<int64_t> v = ToInt(Field(e, field));
+    if (!v) return MakeError(Code::kBadRequest, std::string("missing or non-integer ") + field);
+    body[key] = *v;
+  }
+  if (body["sale_id"] != e.sale_id) return MakeError(Code::kBadRequest, "sale differs from stream");
+  if (body["user_id"] <= 0 || body["qty"] <= 0 || body["price_cents"] < 0) {
+    return MakeError(Code::kBadRequest, "user, qty or price out of range");
+  }
+  std::string tp(Field(e, "tp"));
+  body["traceparent"] = tp;
+  std::string text;
+  try {
+    text = body.dump();
+  } catch (const nlohmann::json::exception&) {
+    return MakeError(Code::kBadRequest, "rid or tp is not valid UTF-8");
+  }
+  amqp::Message m{topology.exchange, topology.queue, std::move(text), {}};
+  if (!tp.empty()) m.headers.emplace_back("traceparent", std::move(tp));
+  return m;
+}
+
+amqp::Message DeadLetterMessage(const OutboxEntry& e, const std::string& reason,
+                                const amqp::Topology& topology) {
+  nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : e.fields) fields[k] = v;
+  nlohmann::ordered_json body = {{"stream", OutboxKey(e.sale_id)}, {"id", e.id}, {"fields", fields}};
+  return amqp::Message{topology.dead_letter_exchange,
+                       topology.queue,
+                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                       {{"x-minishop-reason", reason}, {"x-minishop-source", "outbox"}}};
+}
+
+OutboxRelay::OutboxRelay(const Config& config, MetricsRegistry& metrics)
+    : config_(config),
+      amqp_options_(amqp::ConnectOptions::FromConfig(config.amqp)),
+      topology_(amqp::Topology::FromConfig(config.amqp)),
+      consumer_(config.instance_id.empty() ? DefaultConsumerName() : config.instance_id),
+      redis_(std::make_unique<redis::SyncClient>(
+          config.redis.host, config.redis.port,
+          std::chrono::milliseconds(config.redis.command_timeout_ms + config.relay.block_ms))),
+      published_(metrics.GetCounter("minishop_relay_published_total",
+                                     "Outbox entries published to RabbitMQ and confirmed")),
+      dead_lettered_(metrics.GetCounter("minishop_dead_lettered_total",
+                                        "Malformed messages moved to the dead-letter queue",
+                                        "stage=\"relay\"")),
+      errors_(metrics.GetCounter("minishop_relay_errors_total",
+                                 "Relay rounds that failed on Redis or RabbitMQ")),
+      backlog_(metrics.GetGauge("minishop_outbox_backlog",
+                                "Entries in the outbox streams not yet relayed")) {}
+
+OutboxRelay::~OutboxRelay() { Stop(); }
+
+void OutboxRelay::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void OutboxRelay::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool OutboxRelay::SleepUnlessStopped(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void OutboxRelay::Run() {
+  pthread_setname_np(pthread_self(), "relay");
+  int failures = 0;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    Status s = Step();
+    if (s.ok()) {
+      failures = 0;
+      continue;
+    }
+    errors_.Inc();
+    spdlog::warn("relay: {} (retrying)", s.error().message);
+    // After an outage Redis may have lost groups or acks: recreate and re-read.
+    sales_.clear();
+    next_refresh_ms_ = 0;
+    read_own_pending_ = true;
+    auto delay = std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
+    ++failures;
+    SleepUnlessStopped(std::chrono::milliseconds(delay));
+  }
+  if (!batch_.entries.empty()) {
+    spdlog::warn("relay: stopping with {} entries unconfirmed; they stay pending in Redis",
+                 batch_.entries.size());
+  }
+}
+
+Status OutboxRelay::EnsureConnected() {
+  if (Status s = redis_->Connect(); !s.ok()) return s;
+  if (publisher_ != nullptr && !publisher_->broken()) return OkStatus();
+  publisher_.reset();
+  Result<std::unique_ptr<amqp::Publisher>> p = amqp::Publisher::Open(amqp_options_, topology_);
+  if (!p.ok()) return p.error();
+  publisher_ = std::move(p).value();
+  return OkStatus();
+}
+
+Status OutboxRelay::Step() {
+  if (Status s = EnsureConnected(); !s.ok()) return s;
+  if (!batch_.entries.empty()) return Deliver();
+  if (NowSteadyMs() >= next_refresh_ms_) {
+    if (Status s = RefreshSales(); !s.ok()) return s;
+  }
+  if (sales_.empty()) {
+    SleepUnlessStopped(std::chrono::milliseconds(config_.relay.block_ms));
+    return publisher_->Poll();
+  }
+  Result<std::vector<OutboxEntry>> entries = std::vector<OutboxEntry>{};
+  if (read_own_pending_) {
+    entries = ReadEntries();
+    if (entries.ok() && entries->empty()) read_own_pending_ = false;
+  } else if (NowSteadyMs() >= next_claim_ms_) {
+    entries = ClaimEntries();
+    next_claim_ms_ = NowSteadyMs() + std::max<int64_t>(config_.relay.claim_idle_ms / 2, 1);
+  } else {
+    entries = ReadEntries();
+    if (entries.ok() && entries->empty()) return publisher_->Poll();
+  }
+  if (!entries.ok()) return entries.error();
+  if (entries->empty()) return OkStatus();
+  batch_.entries = std::move(entries).value();
+  return Deliver();
+}
+
+Status OutboxRelay::RefreshSales() {
+  Result<Reply> members = redis_->Command({"SMEMBERS", kActiveSalesKey});
+  if (!members.ok()) return members.error();
+  std::vector<int64_t> sales;
+  for (const Reply& m : members->elements) {
+    if (std::optional<int64_t> id = ToInt(m.str)) sales.push_back(*id);
+  }
+  std::sort(sales.begin(), sales.end());
+  std::vector<std::vector<std::string>> cmds;
+  for (int64_t id : sales) {
+    if (!std::binary_search(sales_.begin(), sales_.end(), id)) {
+      cmds.push_back({"XGROUP", "CREATE", OutboxKey(id), kRelayGroup, "0", "MKSTREAM"});
+    }
+  }
+  const size_t creates = cmds.size();
+  for (int64_t id : sales) cmds.push_back({"XLEN", OutboxKey(id)});
+  Result<std::vector<Reply>> replies = redis_->Pipeline(cmds);
+  if (!replies.ok()) return replies.error();
+  int64_t backlog = 0;
+  for (size_t i = 0; i < replies->size(); ++i) {
+    const Reply& r = (*replies)[i];
+    if (r.is_error() && !(i < creates && r.str.starts_with("BUSYGROUP"))) {
+      return MakeError(Code::kInternal, "redis: " + r.str);
+    }
+    if (i >= creates) backlog += r.integer;
+  }
+  backlog_.Set(backlog);
+  sales_ = std::move(sales);
+  next_refresh_ms_ = NowSteadyMs() + 1000;
+  return OkStatus();
+}
+
+Result<std::vector<OutboxEntry>> OutboxRelay::ReadEntries() {
+  std::vector<std::string> argv = {"XREADGROUP", "GROUP", kRelayGroup, consumer_,
+                                   "COUNT", std::to_string(config_.relay.batch_size)};
+  if (!read_own_pending_) {
+    argv.insert(argv.end(), {"BLOCK", std::to_string(config_.relay.block_ms)});
+  }
+  argv.push_back("STREAMS");
+  for (int64_t id : sales_) argv.push_back(OutboxKey(id));
+  for (size_t i = 0; i < sales_.size(); ++i) argv.push_back(read_own_pending_ ? "0" : ">");
+  Result<Reply> reply = redis_->Command(argv, redis::SyncClient::ErrorReplies::kFail);
+  if (!reply.ok()) return reply.error();
+  return ParseReadReply(*reply);
+}
+
+Result<std::vector<OutboxEntry>> OutboxRelay::ClaimEntries() {
+  std::vector<std::vector<std::string>> cmds;
+  for (int64_t id : sales_) {
+    cmds.push_back({"XAUTOCLAIM", OutboxKey(id), kRelayGroup, consumer_,
+                    std::to_string(config_.relay.claim_idle_ms), "0-0", "COUNT",
+                    std::to_string(config_.relay.batch_size)});
+  }
+  Result<std::vector<Reply>> replies =
+      redis_->Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
+  if (!replies.ok()) return replies.error();
+  std::vector<OutboxEntry> out;
+  for (size_t i = 0; i < sales_.size(); ++i) {
+    Result<std::vector<OutboxEntry>> claimed = ParseClaimReply(sales_[i], (*replies)[i]);
+    if (!claimed.ok()) return claimed.error();
+    for (auto& e : *claimed) out.push_back(std::move(e));
+  }
+  if (!out.empty()) spdlog::info("relay: claimed {} entries idle on other consumers", out.size());
+  return out;
+}
+
+Status OutboxRelay::Deliver() {
+  if (!batch_.published) {
+    if (Status s = Publish(); !s.ok()) return s;
+  }
+  if (Status s = RemoveFromStreams(); !s.ok()) return s;
+  batch_ = Batch{};
+  return OkStatus();
+}
+
+Status OutboxRelay::Publish() {
+  std::vector<amqp::Message> messages;
+  messages.reserve(batch_.entries.size());
+  uint64_t malformed = 0;
+  for (const OutboxEntry& e : batch_.entries) {
+    if (e.fields.empty()) continue;  // deleted while pending: nothing to carry
+    Result<amqp::Message> m = ReservationMessage(e, topology_);
+    if (m.ok()) {
+      messages.push_back(std::move(m).value());
+      continue;
+    }
+    spdlog::warn("relay: outbox entry {} of sale {} is malformed ({}); dead-lettering it", e.id,
+                 e.sale_id, m.error().message);
+    messages.push_back(DeadLetterMessage(e, m.error().message, topology_));
+    ++malformed;
+  }
+  if (Status s = publisher_->PublishConfirmed(messages); !s.ok()) {
+    publisher_.reset();  // a fresh one also re-declares the topology
+    return s;
+  }
+  batch_.published = true;
+  published_.Inc(messages.size() - malformed);
+  dead_lettered_.Inc(malformed);
+  return OkStatus();
+}
+
+Status OutboxRelay::RemoveFromStreams() {
+  std::map<int64_t, std::vector<std::string>> ids;
+  for (const OutboxEntry& e : batch_.entries) ids[e.sale_id].push_back(e.id);
+  std::vector<std::vector<std::string>> cmds;
+  for (const auto& [sale, list] : ids) {
+    std::vector<std::string> ack = {"XACK", OutboxKey(sale), kRelayGroup};
+    std::vector<std::string> del = {"XDEL", OutboxKey(sale)};
+    ack.insert(ack.end(), list.begin(), list.end());
+    del.insert(del.end(), list.begin(), list.end());
+    cmds.push_back({"MULTI"});
+    cmds.push_back(std::move(ack));
+    cmds.push_back(std::move(del));
+    cmds.push_back({"EXEC"});
+  }
+  Result<std::vector<Reply>> replies =
+      redis_->Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
+  if (!replies.ok()) return replies.error();
+  return OkStatus();
+}
+
+}  // namespace minishop::seckill

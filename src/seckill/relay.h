@@ -1,0 +1,112 @@
+// OutboxRelay: moves reservations from the sales' Redis outbox streams to RabbitMQ. It
+// runs on its own thread with blocking clients; Start and Stop may be called from any one
+// controlling thread. An entry leaves its stream (XACK + XDEL) only after RabbitMQ has
+// confirmed the batch that carries it, so every reservation reaches the queue at least
+// once through any Redis or RabbitMQ outage, and a crashed relay's entries are claimed by
+// the others. Stream and message formats: seckill/keys.h.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/config.h"
+#include "common/metrics.h"
+#include "common/result.h"
+#include "infra/amqp/connection.h"
+#include "infra/redis/reply.h"
+
+namespace minishop::amqp {
+class Publisher;
+}
+namespace minishop::redis {
+class SyncClient;
+}
+
+namespace minishop::seckill {
+
+// One outbox stream entry as read from Redis. `fields` is empty when the entry was
+// deleted while pending (nothing left to publish).
+struct OutboxEntry {
+  int64_t sale_id = 0;  // of the stream it was read from
+  std::string id;       // stream entry id, e.g. "1700000000000-0"
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+// Parses the entries of an XREADGROUP reply (nil: no entries). kInternal on a reply of
+// another shape or from a stream that is not an outbox key.
+Result<std::vector<OutboxEntry>> ParseReadReply(const redis::Reply& reply);
+// Parses the entries of an XAUTOCLAIM reply on the outbox of `sale_id`.
+Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, const redis::Reply& reply);
+
+// The reservation message of a well-formed entry (JSON body and traceparent header as in
+// seckill/keys.h), routed to topology.queue through topology.exchange. kBadRequest naming
+// the problem when a field is missing or invalid.
+Result<amqp::Message> ReservationMessage(const OutboxEntry& entry, const amqp::Topology& topology);
+// The message that parks a malformed entry in the dead-letter queue: the raw fields as a
+// JSON object, headers x-minishop-reason and x-minishop-source.
+amqp::Message DeadLetterMessage(const OutboxEntry& entry, const std::string& reason,
+                                const amqp::Topology& topology);
+
+class OutboxRelay {
+ public:
+  // Uses config.redis, config.amqp, config.relay and config.instance_id (the consumer
+  // name in group "relay"; defaults to host name + pid when empty). Connects nothing yet.
+  OutboxRelay(const Config& config, MetricsRegistry& metrics);
+  ~OutboxRelay();  // Stop()
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+  // Starts the relay thread. Call once.
+  void Start();
+  // Lets the batch in flight finish (published and removed from its stream, or left
+  // pending for the next run if a dependency is down), then joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct Batch {
+    std::vector<OutboxEntry> entries;
+    bool published = false;
+  };
+
+  void Run();
+  Status Step();
+  Status EnsureConnected();
+  Status RefreshSales();
+  Result<std::vector<OutboxEntry>> ReadEntries();
+  Result<std::vector<OutboxEntry>> ClaimEntries();
+  Status Deliver();
+  Status Publish();
+  Status RemoveFromStreams();
+  bool SleepUnlessStopped(std::chrono::milliseconds d);
+
+  const Config config_;
+  const amqp::ConnectOptions amqp_options_;
+  const amqp::Topology topology_;
+  const std::string consumer_;
+  std::unique_ptr<redis::SyncClient> redis_;
+  std::unique_ptr<amqp::Publisher> publisher_;
+
+  std::vector<int64_t> sales_;        // whose outbox this relay drains
+  int64_t next_refresh_ms_ = 0;       // steady ms of the next SMEMBERS ms:sales
+  int64_t next_claim_ms_ = 0;         // steady ms of the next XAUTOCLAIM round
+  bool read_own_pending_ = true;      // re-read our pending entries before new ones
+  Batch batch_;                       // in flight; empty when idle
+
+  Counter& published_;
+  Counter& dead_lettered_;
+  Counter& errors_;
+  Gauge& backlog_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace minishop::seckill

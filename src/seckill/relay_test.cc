@@ -1,0 +1,142 @@
+#include "seckill/relay.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "seckill/keys.h"
+
+namespace minishop::seckill {
+namespace {
+
+using redis::Reply;
+
+Reply Str(std::string s) {
+  Reply r;
+  r.type = Reply::Type::kString;
+  r.str = std::move(s);
+  return r;
+}
+
+Reply Arr(std::vector<Reply> elements) {
+  Reply r;
+  r.type = Reply::Type::kArray;
+  r.elements = std::move(elements);
+  return r;
+}
+
+Reply EntryReply(std::string id, std::vector<std::string> kv) {
+  std::vector<Reply> fields;
+  for (auto& s : kv) fields.push_back(Str(std::move(s)));
+  return Arr({Str(std::move(id)), Arr(std::move(fields))});
+}
+
+OutboxEntry GoodEntry() {
+  return OutboxEntry{7,
+                     "1700000000000-0",
+                     {{"rid", "7-42-1"},
+                      {"sale", "7"},
+                      {"user", "42"},
+                      {"qty", "2"},
+                      {"price", "1999"},
+                      {"ts", "1700000000123"},
+                      {"tp", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}};
+}
+
+const amqp::Topology kTopology{"ex", "q", "dlx", "dlq"};
+
+TEST(ParseReadReplyTest, NilMeansNoEntries) {
+  auto r = ParseReadReply(Reply{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->empty());
+}
+
+TEST(ParseReadReplyTest, ReadsEntriesOfEveryStreamWithTheirSale) {
+  Reply deleted = Arr({Str("3-0"), Reply{}});  // pending entry whose data was deleted
+  Reply reply = Arr({Arr({Str(OutboxKey(7)), Arr({EntryReply("1-0", {"rid", "a"}),
+                                                  EntryReply("2-0", {"rid", "b"})})}),
+                     Arr({Str(OutboxKey(12)), Arr({deleted})})});
+  auto r = ParseReadReply(reply);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].sale_id, 7);
+  EXPECT_EQ((*r)[0].id, "1-0");
+  ASSERT_EQ((*r)[1].fields.size(), 1u);
+  EXPECT_EQ((*r)[1].fields[0].second, "b");
+  EXPECT_EQ((*r)[2].sale_id, 12);
+  EXPECT_TRUE((*r)[2].fields.empty());
+}
+
+TEST(ParseReadReplyTest, RejectsStreamsThatAreNotOutboxes) {
+  Reply reply = Arr({Arr({Str("ms:{s7}:status"), Arr({})})});
+  EXPECT_EQ(ParseReadReply(reply).code(), Code::kInternal);
+  EXPECT_EQ(ParseReadReply(Str("OK")).code(), Code::kInternal);
+}
+
+TEST(ParseClaimReplyTest, ReadsTheClaimedEntries) {
+  Reply reply = Arr({Str("0-0"), Arr({EntryReply("5-0", {"rid", "x"})}), Arr({})});
+  auto r = ParseClaimReply(9, reply);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].sale_id, 9);
+  EXPECT_EQ((*r)[0].id, "5-0");
+}
+
+TEST(ReservationMessageTest, CarriesTheContractFieldsAndTraceparent) {
+  auto m = ReservationMessage(GoodEntry(), kTopology);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->exchange, "ex");
+  EXPECT_EQ(m->routing_key, "q");
+  auto body = nlohmann::json::parse(m->body);
+  EXPECT_EQ(body["reservation_id"], "7-42-1");
+  EXPECT_EQ(body["sale_id"], 7);
+  EXPECT_EQ(body["user_id"], 42);
+  EXPECT_EQ(body["qty"], 2);
+  EXPECT_EQ(body["price_cents"], 1999);
+  EXPECT_EQ(body["ts_ms"], 1700000000123);
+  EXPECT_EQ(body["traceparent"], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  EXPECT_EQ(amqp::FindHeader(m->headers, "traceparent"), body["traceparent"]);
+}
+
+TEST(ReservationMessageTest, TraceparentIsOptional) {
+  OutboxEntry e = GoodEntry();
+  e.fields.pop_back();
+  auto m = ReservationMessage(e, kTopology);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->headers.empty());
+  EXPECT_EQ(nlohmann::json::parse(m->body)["traceparent"], "");
+}
+
+TEST(ReservationMessageTest, RejectsMalformedEntries) {
+  auto with = [](const char* field, const char* value) {
+    OutboxEntry e = GoodEntry();
+    for (auto& [k, v] : e.fields) {
+      if (k == field) v = value;
+    }
+    return ReservationMessage(e, kTopology).code();
+  };
+  EXPECT_EQ(with("rid", ""), Code::kBadRequest);
+  EXPECT_EQ(with("qty", "two"), Code::kBadRequest);
+  EXPECT_EQ(with("qty", "0"), Code::kBadRequest);
+  EXPECT_EQ(with("user", "-1"), Code::kBadRequest);
+  EXPECT_EQ(with("price", "12.5"), Code::kBadRequest);
+  EXPECT_EQ(with("sale", "8"), Code::kBadRequest);  // not the stream's sale
+  EXPECT_EQ(with("rid", "\xff\xfe"), Code::kBadRequest);
+  OutboxEntry missing = GoodEntry();
+  missing.fields.erase(missing.fields.begin() + 5);  // ts
+  EXPECT_EQ(ReservationMessage(missing, kTopology).code(), Code::kBadRequest);
+}
+
+TEST(DeadLetterMessageTest, ParksTheRawEntryWithItsReason) {
+  OutboxEntry e{7, "1-0", {{"rid", "x"}, {"junk", "\xff"}}};
+  amqp::Message m = DeadLetterMessage(e, "missing sale", kTopology);
+  EXPECT_EQ(m.exchange, "dlx");
+  EXPECT_EQ(amqp::FindHeader(m.headers, "x-minishop-reason"), "missing sale");
+  auto body = nlohmann::json::parse(m.body);
+  EXPECT_EQ(body["stream"], OutboxKey(7));
+  EXPECT_EQ(body["id"], "1-0");
+  EXPECT_EQ(body["fields"]["rid"], "x");
+}
+
+}  // namespace
+}  // namespace minishop::seckill
