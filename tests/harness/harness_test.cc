@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -93,6 +94,25 @@ TEST(ChildProcessTest, MissingProgramIsAnErrorNamingThePackage) {
   ASSERT_FALSE(found.ok());
   EXPECT_EQ(found.code(), Code::kUnavailable);
   EXPECT_NE(found.error().message.find("minishop-no-such-package"), std::string::npos);
+}
+
+TEST(TempDirTest, RemovesDirectoriesOfDeadTestProcesses) {
+  // A pid that surely no longer exists: a child that has exited and been reaped.
+  auto done = ChildProcess::Spawn({"true"}, {}, "");
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  pid_t dead = (*done)->pid();
+  ASSERT_TRUE((*done)->Wait(30s).ok());
+
+  auto live = TempDir::Create("minishop-tempdir-test");
+  ASSERT_TRUE(live.ok()) << live.error().message;
+  std::string abandoned = live->path() + "-abandoned";
+  std::filesystem::create_directory(abandoned);
+  std::ofstream(abandoned + "/.owner-pid") << dead << "\n";
+
+  auto next = TempDir::Create("minishop-tempdir-test");
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_FALSE(std::filesystem::exists(abandoned));
+  EXPECT_TRUE(std::filesystem::exists(live->path())) << "a live owner's directory stays";
 }
 
 TEST(FreePortTest, ReturnsABindablePort) {

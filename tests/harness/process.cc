@@ -133,27 +133,53 @@ Result<std::string> FindProgram(const std::string& name, const std::string& debi
                                            debian_package + "' (./minishop deps does)");
 }
 
-Result<TempDir> TempDir::Create(const std::string& prefix) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) return Errno("mkdtemp " + pattern);
-  return TempDir(pattern);
+namespace {
+
+constexpr char kOwnerFile[] = ".owner-pid";
+
+// Removes `parent/prefix-*` directories whose recorded owner process no longer exists.
+void RemoveAbandonedDirs(const std::string& parent, const std::string& prefix) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix + "-", 0) != 0 || !entry.is_directory(ec)) continue;
+    std::ifstream in(entry.path() / kOwnerFile);
+    pid_t owner = 0;
+    if (!(in >> owner) || owner <= 0) continue;  // not ours, or still being created
+    if (kill(owner, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+  }
 }
 
-TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+}  // namespace
+
+Result<TempDir> TempDir::Create(const std::string& prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string parent = tmp != nullptr && *tmp ? tmp : "/tmp";
+  RemoveAbandonedDirs(parent, prefix);
+  std::string pattern = parent + "/" + prefix + "-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) return Errno("mkdtemp " + pattern);
+  TempDir dir(pattern);
+  dir.owner_ = getpid();
+  std::ofstream(pattern + "/" + kOwnerFile) << dir.owner_ << "\n";
+  return dir;
+}
+
+TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)), owner_(other.owner_) {
+  other.path_.clear();
+}
 
 TempDir& TempDir::operator=(TempDir&& other) noexcept {
   if (this != &other) {
     TempDir old(std::move(*this));
     path_ = std::move(other.path_);
+    owner_ = other.owner_;
     other.path_.clear();
   }
   return *this;
 }
 
 TempDir::~TempDir() {
-  if (path_.empty()) return;
+  if (path_.empty() || getpid() != owner_) return;
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
@@ -261,6 +287,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const SpawnOptions& op
   } while (n < 0 && errno == EINTR);
   close(report[0]);
   std::unique_ptr<ChildProcess> child(new ChildProcess(pid));
+  child->parent_ = parent;
   if (n > 0) {
     (void)child->Wait(milliseconds(1000));
     return MakeError(Code::kUnavailable,
@@ -270,7 +297,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const SpawnOptions& op
 }
 
 ChildProcess::~ChildProcess() {
-  if (Running()) (void)Kill9();
+  if (getpid() == parent_ && Running()) (void)Kill9();
 }
 
 bool ChildProcess::Running() {

@@ -29,7 +29,9 @@ Result<std::string> FindProgram(const std::string& name, const std::string& debi
                                 const std::vector<std::string>& extra_dirs = {});
 
 // A fresh directory under $TMPDIR (default /tmp) that is removed with everything in it when
-// the object dies. Move-only.
+// the object dies, by the process that created it only (not by a forked child). It records
+// that process's pid inside, so that Create() can remove the directories of earlier test
+// processes that died without cleaning up (SIGKILL, crash). Move-only.
 class TempDir {
  public:
   static Result<TempDir> Create(const std::string& prefix);
@@ -49,6 +51,7 @@ class TempDir {
  private:
   explicit TempDir(std::string path) : path_(std::move(path)) {}
   std::string path_;
+  pid_t owner_ = 0;
 };
 
 // How to start a child process.
@@ -99,6 +102,7 @@ class ChildProcess {
  private:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
   pid_t pid_;
+  pid_t parent_ = 0;  // a forked copy of the parent (a death test) must not kill the child
   bool exited_ = false;
   int exit_code_ = 0;
 };
