@@ -19,7 +19,9 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(mac), len);
 }
 
-Error Unauthorized(std::string message) { return MakeError(Code::kUnauthorized, std::move(message)); }
+Error Unauthorized(std::string message) {
+  return MakeError(Code::kUnauthorized, std::move(message));
+}
 
 }  // namespace
 
@@ -60,12 +62,18 @@ bool Base64UrlDecode(std::string_view text, std::string& out) {
   int bits = 0;
   for (char ch : text) {
     int v;
-    if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-    else if (ch == '-') v = 62;
-    else if (ch == '_') v = 63;
-    else return false;
+    if (ch >= 'A' && ch <= 'Z')
+      v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+      v = ch - '0' + 52;
+    else if (ch == '-')
+      v = 62;
+    else if (ch == '_')
+      v = 63;
+    else
+      return false;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -119,9 +127,12 @@ Result<Claims> JwtCodec::Verify(std::string_view token, int64_t now_s) const {
   claims.expires_at_s = p["exp"].get<int64_t>();
   claims.issued_at_s = p.value("iat", int64_t{0});
   const std::string role = p["role"].get<std::string>();
-  if (role == "admin") claims.role = Role::kAdmin;
-  else if (role == "user") claims.role = Role::kUser;
-  else return Unauthorized("unknown role");
+  if (role == "admin")
+    claims.role = Role::kAdmin;
+  else if (role == "user")
+    claims.role = Role::kUser;
+  else
+    return Unauthorized("unknown role");
   if (claims.expires_at_s <= now_s) return Unauthorized("token expired");
   return claims;
 }

@@ -6,15 +6,18 @@
 namespace minishop::auth {
 
 Result<std::string> NormalizeEmail(std::string_view email) {
-  while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front()))) email.remove_prefix(1);
-  while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back()))) email.remove_suffix(1);
+  while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front())))
+    email.remove_prefix(1);
+  while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back())))
+    email.remove_suffix(1);
   std::string out(email);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   size_t at = out.find('@');
   if (out.size() > 254 || at == std::string::npos || at == 0 || at + 1 == out.size() ||
       out.find('@', at + 1) != std::string::npos ||
-      std::any_of(out.begin(), out.end(), [](unsigned char c) { return std::isspace(c) || c < 0x20; }))
+      std::any_of(out.begin(), out.end(),
+                  [](unsigned char c) { return std::isspace(c) || c < 0x20; }))
     return MakeError(Code::kBadRequest, "email is not a valid address");
   return out;
 }
@@ -32,10 +35,12 @@ Result<User> RegisterUser(pg::Connection& db, std::string_view email, std::strin
   if (Status s = CheckPassword(password); !s.ok()) return s.error();
   auto hash = HashPassword(password, cost);
   if (!hash.ok()) return hash.error();
-  auto rows = db.Exec("INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
-                      {*normalized, *hash, std::string(RoleName(role))});
+  auto rows =
+      db.Exec("INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
+              {*normalized, *hash, std::string(RoleName(role))});
   if (!rows.ok()) {
-    if (rows.code() == Code::kConflict) return MakeError(Code::kConflict, "email is already registered");
+    if (rows.code() == Code::kConflict)
+      return MakeError(Code::kConflict, "email is already registered");
     return rows.error();
   }
   return User{rows->GetInt64(0, 0).value_or(0), *normalized, role};

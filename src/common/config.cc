@@ -95,7 +95,8 @@ Status CheckUnknownKeys(const toml::value& root, const std::string& path) {
   });
   for (const auto& [name, value] : root.as_table()) {
     if (value.is_table()) {
-      if (!known.count(name)) return MakeError(Code::kBadRequest, path + ": unknown section [" + name + "]");
+      if (!known.count(name))
+        return MakeError(Code::kBadRequest, path + ": unknown section [" + name + "]");
       for (const auto& [key, unused] : value.as_table()) {
         if (!known.count(name + "." + key))
           return MakeError(Code::kBadRequest, path + ": unknown key " + name + "." + key);
@@ -136,7 +137,8 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
   VisitFields(config, [&](std::string_view s, std::string_view k, auto& field) {
     auto it = env.find(EnvName(s, k));
     if (it == env.end() || !problem.empty()) return;
-    if (!ParseInto(it->second, field)) problem = it->first + "=" + it->second + " is not a valid value";
+    if (!ParseInto(it->second, field))
+      problem = it->first + "=" + it->second + " is not a valid value";
   });
   if (!problem.empty()) return MakeError(Code::kBadRequest, problem);
   if (config.server.port <= 0 || config.server.port > 65535)
@@ -148,7 +150,8 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
   if (config.instance_id.empty()) {
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
-    config.instance_id = host;  // stable across restarts: a restarted relay finds its own pending entries
+    config.instance_id =
+        host;  // stable across restarts: a restarted relay finds its own pending entries
   }
   return config;
 }

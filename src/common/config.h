@@ -14,7 +14,7 @@ namespace minishop {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 0;                    // 0: one event loop per core
+  int threads = 0;  // 0: one event loop per core
   int64_t max_body_bytes = 64 * 1024;
   int64_t max_header_bytes = 8 * 1024;
   int64_t idle_timeout_ms = 60'000;   // keep-alive connection with no request
@@ -58,18 +58,18 @@ struct AuthConfig {
 };
 
 struct RelayConfig {
-  int batch_size = 500;     // stream entries per XREADGROUP and per confirm round
-  int64_t block_ms = 50;    // XREADGROUP BLOCK when the outbox is empty
-  int64_t claim_idle_ms = 5'000;   // entries pending this long on a dead consumer are claimed
+  int batch_size = 500;           // stream entries per XREADGROUP and per confirm round
+  int64_t block_ms = 50;          // XREADGROUP BLOCK when the outbox is empty
+  int64_t claim_idle_ms = 5'000;  // entries pending this long on a dead consumer are claimed
 };
 
 struct OrderConfig {
-  int batch_size = 500;        // orders per PostgreSQL transaction
-  int64_t batch_wait_ms = 5;   // how long a partial batch may wait for more messages
+  int batch_size = 500;       // orders per PostgreSQL transaction
+  int64_t batch_wait_ms = 5;  // how long a partial batch may wait for more messages
 };
 
 struct Config {
-  std::string instance_id;     // consumer names; default: hostname. Unique per process on a host.
+  std::string instance_id;  // consumer names; default: hostname. Unique per process on a host.
   std::string log_level = "info";
   ServerConfig server;
   RedisConfig redis;

@@ -54,8 +54,7 @@ class MetricsRegistry {
   // `labels` is the inside of {...}, e.g. `route="purchase",status="202"`, or empty.
   Counter& GetCounter(const std::string& name, const std::string& help,
                       const std::string& labels = "");
-  Gauge& GetGauge(const std::string& name, const std::string& help,
-                  const std::string& labels = "");
+  Gauge& GetGauge(const std::string& name, const std::string& help, const std::string& labels = "");
   Histogram& GetHistogram(const std::string& name, const std::string& help,
                           const std::string& labels = "");
   // A gauge computed at scrape time (e.g. a queue length); `fn` must be thread-safe.

@@ -27,8 +27,8 @@ TEST(MetricsTest, SameNameAndLabelsIsSameCounter) {
 TEST(MetricsTest, HistogramBucketsAreCumulative) {
   MetricsRegistry r;
   Histogram& h = r.GetHistogram("lat_seconds", "Latency.");
-  h.ObserveUs(40);       // <= 50us
-  h.ObserveUs(800);      // <= 1ms
+  h.ObserveUs(40);          // <= 50us
+  h.ObserveUs(800);         // <= 1ms
   h.ObserveUs(60'000'000);  // +Inf
   std::string text = r.Render();
   EXPECT_NE(text.find("lat_seconds_bucket{le=\"5e-05\"} 1"), std::string::npos) << text;

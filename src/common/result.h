@@ -14,13 +14,13 @@ namespace minishop {
 // (gateway/http_errors.cc); everything else only names the code.
 enum class Code {
   kOk = 0,
-  kBadRequest,       // malformed JSON, wrong types, invalid values
-  kUnauthorized,     // missing, forged or expired token; bad credentials
-  kForbidden,        // authenticated but not allowed (e.g. not admin)
-  kNotFound,         // unknown sale, order, route
+  kBadRequest,    // malformed JSON, wrong types, invalid values
+  kUnauthorized,  // missing, forged or expired token; bad credentials
+  kForbidden,     // authenticated but not allowed (e.g. not admin)
+  kNotFound,      // unknown sale, order, route
   kMethodNotAllowed,
-  kConflict,         // duplicate (e.g. email already registered)
-  kLimitReached,     // per-user purchase limit
+  kConflict,      // duplicate (e.g. email already registered)
+  kLimitReached,  // per-user purchase limit
   kSoldOut,
   kNotStarted,
   kEnded,
@@ -28,8 +28,8 @@ enum class Code {
   kHeadersTooLarge,
   kUnsupportedMediaType,
   kRateLimited,
-  kUnavailable,      // a dependency is down or overloaded: retry later
-  kTimeout,          // a dependency did not answer within its deadline
+  kUnavailable,  // a dependency is down or overloaded: retry later
+  kTimeout,      // a dependency did not answer within its deadline
   kInternal,
 };
 
@@ -45,7 +45,7 @@ inline Error MakeError(Code code, std::string message) { return Error{code, std:
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }

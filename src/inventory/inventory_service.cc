@@ -43,15 +43,14 @@ int64_t ToInt(const Reply& r) {
 asio::awaitable<Status> WarmSale(redis::AsyncClient& redis, const Sale& sale) {
   const std::string id = std::to_string(sale.id);
   std::vector<std::vector<std::string>> commands;
-  commands.push_back(Argv("HSET", seckill::MetaKey(sale.id), "start_ms",
-                           std::to_string(sale.starts_at_ms), "end_ms",
-                           std::to_string(sale.ends_at_ms), "limit",
-                           std::to_string(sale.limit_per_user), "price_cents",
-                           std::to_string(sale.price_cents), "stock_total",
-                           std::to_string(sale.stock_total)));
-  commands.push_back(Argv("SET", seckill::StockKey(sale.id), std::to_string(sale.stock_total), "NX"));
-  commands.push_back(Argv("XGROUP", "CREATE", seckill::OutboxKey(sale.id), seckill::kRelayGroup, "0",
-                           "MKSTREAM"));
+  commands.push_back(Argv(
+      "HSET", seckill::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
+      std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user), "price_cents",
+      std::to_string(sale.price_cents), "stock_total", std::to_string(sale.stock_total)));
+  commands.push_back(
+      Argv("SET", seckill::StockKey(sale.id), std::to_string(sale.stock_total), "NX"));
+  commands.push_back(
+      Argv("XGROUP", "CREATE", seckill::OutboxKey(sale.id), seckill::kRelayGroup, "0", "MKSTREAM"));
   commands.push_back(Argv("SADD", seckill::kActiveSalesKey, id));
   for (auto& argv : commands) {
     Result<Reply> r = co_await redis.Command(std::move(argv), asio::use_awaitable);
@@ -66,13 +65,14 @@ asio::awaitable<void> RefreshCatalog(redis::AsyncClient& redis, pg::Pool& pool,
                                      SaleCatalog& catalog, std::chrono::milliseconds interval) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
-    Result<std::vector<Sale>> sales = co_await pg::AsyncRun(
-        pool,
-        [](pg::Connection* db) -> Result<std::vector<Sale>> {
-          if (db == nullptr) return MakeError(Code::kUnavailable, "postgres unavailable");
-          return LoadSales(*db);
-        },
-        asio::use_awaitable);
+    // Named, not a temporary in the co_await: GCC 12 destroys lambda temporaries
+    // of a co_await expression twice.
+    auto job = [](pg::Connection* db) -> Result<std::vector<Sale>> {
+      if (db == nullptr) return MakeError(Code::kUnavailable, "postgres unavailable");
+      return LoadSales(*db);
+    };
+    Result<std::vector<Sale>> sales =
+        co_await pg::AsyncRun(pool, std::move(job), asio::use_awaitable);
     if (sales.ok()) {
       std::unordered_map<int64_t, int64_t> stock;
       if (!sales->empty() && redis.connected()) {
@@ -116,7 +116,8 @@ nlohmann::json EvaluateStats(const StatsInput& in) {
   nlohmann::json invariants = {
       {"i1_no_oversell", pg_units <= in.initial_stock && in.redis_stock >= 0 &&
                              in.redis_stock + reserved_units == in.initial_stock},
-      {"i2_per_user_limit", max_redis_user <= in.limit_per_user && max_pg_user <= in.limit_per_user},
+      {"i2_per_user_limit",
+       max_redis_user <= in.limit_per_user && max_pg_user <= in.limit_per_user},
       {"i3_no_lost_order", every_reservation_ordered},
       {"i4_no_phantom_order", every_order_reserved}};
   return {{"initial_stock", in.initial_stock},
@@ -140,23 +141,23 @@ asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg:
   // Redis read below, so a sale in progress cannot show a phantom order.
   const int64_t sale_id = sale.id;
   using PgCounts = std::pair<std::unordered_map<int64_t, int64_t>, int64_t>;
-  Result<PgCounts> pg = co_await pg::AsyncRun(
-      pool,
-      [sale_id](pg::Connection* db) -> Result<PgCounts> {
-        if (db == nullptr) return MakeError(Code::kUnavailable, "postgres unavailable");
-        auto rows = db->Exec(
-            "SELECT user_id, sum(quantity), count(*) FROM orders "
-            "WHERE sale_id = $1 AND status <> 'cancelled' GROUP BY user_id",
-            {std::to_string(sale_id)});
-        if (!rows.ok()) return rows.error();
-        PgCounts out;
-        for (size_t r = 0; r < rows->size(); ++r) {
-          out.first[rows->GetInt64(r, 0).value_or(0)] = rows->GetInt64(r, 1).value_or(0);
-          out.second += rows->GetInt64(r, 2).value_or(0);
-        }
-        return out;
-      },
-      asio::use_awaitable);
+  // Named, not a temporary in the co_await: GCC 12 destroys lambda temporaries
+  // of a co_await expression twice.
+  auto job = [sale_id](pg::Connection* db) -> Result<PgCounts> {
+    if (db == nullptr) return MakeError(Code::kUnavailable, "postgres unavailable");
+    auto rows = db->Exec(
+        "SELECT user_id, sum(quantity), count(*) FROM orders "
+        "WHERE sale_id = $1 AND status <> 'cancelled' GROUP BY user_id",
+        {std::to_string(sale_id)});
+    if (!rows.ok()) return rows.error();
+    PgCounts out;
+    for (size_t r = 0; r < rows->size(); ++r) {
+      out.first[rows->GetInt64(r, 0).value_or(0)] = rows->GetInt64(r, 1).value_or(0);
+      out.second += rows->GetInt64(r, 2).value_or(0);
+    }
+    return out;
+  };
+  Result<PgCounts> pg = co_await pg::AsyncRun(pool, std::move(job), asio::use_awaitable);
   if (!pg.ok()) co_return pg.error();
   in.pg_units = std::move(pg->first);
   in.pg_orders = pg->second;

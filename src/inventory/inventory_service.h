@@ -26,8 +26,8 @@ boost::asio::awaitable<void> RefreshCatalog(redis::AsyncClient& redis, pg::Pool&
 
 // Counts in PostgreSQL and Redis for one sale and the invariants I1–I4 (DESIGN.md §3)
 // evaluated on them. kUnavailable if either store is unreachable.
-boost::asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis,
-                                                         pg::Pool& pool, const Sale& sale);
+boost::asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg::Pool& pool,
+                                                         const Sale& sale);
 
 // The pure part of SaleStats: evaluates the invariants from the raw counts.
 struct StatsInput {

@@ -11,7 +11,8 @@ Error Bad(const std::string& message) { return MakeError(Code::kBadRequest, mess
 // Reads an integer field; kBadRequest if missing (when required) or not an integer.
 Status ReadInt(const nlohmann::json& body, const char* name, bool required, int64_t& out) {
   auto it = body.find(name);
-  if (it == body.end()) return required ? Status(Bad(std::string(name) + " is required")) : OkStatus();
+  if (it == body.end())
+    return required ? Status(Bad(std::string(name) + " is required")) : OkStatus();
   if (!it->is_number_integer()) return Bad(std::string(name) + " must be an integer");
   out = it->get<int64_t>();
   return OkStatus();
@@ -20,7 +21,8 @@ Status ReadInt(const nlohmann::json& body, const char* name, bool required, int6
 Status ReadString(const nlohmann::json& body, const char* name, bool required, size_t max_len,
                   std::string& out) {
   auto it = body.find(name);
-  if (it == body.end()) return required ? Status(Bad(std::string(name) + " is required")) : OkStatus();
+  if (it == body.end())
+    return required ? Status(Bad(std::string(name) + " is required")) : OkStatus();
   if (!it->is_string()) return Bad(std::string(name) + " must be a string");
   out = it->get<std::string>();
   if (out.size() > max_len) return Bad(std::string(name) + " is too long");
@@ -60,7 +62,8 @@ Result<Sale> ParseNewSale(const nlohmann::json& body) {
   if (s.product_name.empty()) return Bad("product_name must not be empty");
   if (s.price_cents < 0) return Bad("price_cents must be >= 0");
   if (s.stock_total < 0 || s.stock_total > 100'000'000) return Bad("stock must be in 0..100000000");
-  if (s.limit_per_user < 1 || s.limit_per_user > 1000) return Bad("limit_per_user must be in 1..1000");
+  if (s.limit_per_user < 1 || s.limit_per_user > 1000)
+    return Bad("limit_per_user must be in 1..1000");
   if (s.starts_at_ms <= 0) return Bad("starts_at_ms must be a positive epoch time in ms");
   if (s.ends_at_ms <= s.starts_at_ms) return Bad("ends_at_ms must be after starts_at_ms");
   return s;
@@ -92,7 +95,8 @@ Result<Sale> InsertSale(pg::Connection& db, Sale sale) {
 }
 
 Result<std::vector<Sale>> LoadSales(pg::Connection& db) {
-  auto rows = db.Exec(std::string("SELECT ") + kSaleColumns + " FROM sales ORDER BY starts_at_ms, id");
+  auto rows =
+      db.Exec(std::string("SELECT ") + kSaleColumns + " FROM sales ORDER BY starts_at_ms, id");
   if (!rows.ok()) return rows.error();
   std::vector<Sale> sales;
   sales.reserve(rows->size());

@@ -45,7 +45,7 @@ Result<std::vector<Sale>> LoadSales(pg::Connection& db);
 class SaleCatalog {
  public:
   struct Snapshot {
-    std::vector<Sale> sales;  // ordered by start time
+    std::vector<Sale> sales;                    // ordered by start time
     std::unordered_map<int64_t, size_t> index;  // id -> position in sales
     std::unordered_map<int64_t, int64_t> stock_left;
     const Sale* Find(int64_t id) const;

@@ -1,15 +1,16 @@
+#include "inventory/sale.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "inventory/inventory_service.h"
-#include "inventory/sale.h"
 
 namespace minishop::inventory {
 namespace {
 
 nlohmann::json ValidSale() {
-  return {{"product_name", "Sneaker"}, {"price_cents", 9900}, {"stock", 100},
+  return {{"product_name", "Sneaker"}, {"price_cents", 9900},  {"stock", 100},
           {"limit_per_user", 1},       {"starts_at_ms", 1000}, {"ends_at_ms", 2000}};
 }
 

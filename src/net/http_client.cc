@@ -38,8 +38,8 @@ asio::awaitable<Status> HttpClientConnection::Connect(const std::string& host, i
   auto [cec] = co_await socket_.async_connect(endpoint, kAwait);
   if (cec) {
     Close();
-    co_return MakeError(Code::kUnavailable, "connect " + host + ":" + std::to_string(port) +
-                                                ": " + cec.message());
+    co_return MakeError(Code::kUnavailable,
+                        "connect " + host + ":" + std::to_string(port) + ": " + cec.message());
   }
   socket_.set_option(tcp::no_delay(true), ec);
   co_return OkStatus();

@@ -181,8 +181,9 @@ Status HttpServer::Start() {
     state->handler = factory_(loops_.loop(i), i);
     state->accepted =
         &metrics_.GetCounter("minishop_http_connections_total", "Accepted HTTP connections.");
-    state->protocol_errors = &metrics_.GetCounter(
-        "minishop_http_protocol_errors_total", "Requests rejected before routing (malformed, too large).");
+    state->protocol_errors =
+        &metrics_.GetCounter("minishop_http_protocol_errors_total",
+                             "Requests rejected before routing (malformed, too large).");
     state->latency = &metrics_.GetHistogram("minishop_http_request_duration_seconds",
                                             "Time from request read to response written.");
     auto acceptor = std::make_unique<tcp::acceptor>(loops_.loop(i));

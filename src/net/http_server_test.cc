@@ -72,7 +72,8 @@ TEST_F(HttpServerTest, AnswersRequest) {
 }
 
 TEST_F(HttpServerTest, KeepsConnectionAliveAcrossRequests) {
-  std::string two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string two =
+      "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   std::string out = Raw(two);
   size_t first = out.find("HTTP/1.1 200");
   ASSERT_NE(first, std::string::npos);

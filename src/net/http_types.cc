@@ -6,24 +6,42 @@ namespace minishop::net {
 
 http::status StatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return http::status::ok;
-    case Code::kBadRequest: return http::status::bad_request;
-    case Code::kUnauthorized: return http::status::unauthorized;
-    case Code::kForbidden: return http::status::forbidden;
-    case Code::kNotFound: return http::status::not_found;
-    case Code::kMethodNotAllowed: return http::status::method_not_allowed;
-    case Code::kConflict: return http::status::conflict;
-    case Code::kLimitReached: return http::status::conflict;
-    case Code::kSoldOut: return http::status::gone;
-    case Code::kNotStarted: return static_cast<http::status>(425);  // Too Early
-    case Code::kEnded: return http::status::forbidden;
-    case Code::kPayloadTooLarge: return http::status::payload_too_large;
-    case Code::kHeadersTooLarge: return http::status::request_header_fields_too_large;
-    case Code::kUnsupportedMediaType: return http::status::unsupported_media_type;
-    case Code::kRateLimited: return http::status::too_many_requests;
-    case Code::kUnavailable: return http::status::service_unavailable;
-    case Code::kTimeout: return http::status::service_unavailable;
-    case Code::kInternal: return http::status::internal_server_error;
+    case Code::kOk:
+      return http::status::ok;
+    case Code::kBadRequest:
+      return http::status::bad_request;
+    case Code::kUnauthorized:
+      return http::status::unauthorized;
+    case Code::kForbidden:
+      return http::status::forbidden;
+    case Code::kNotFound:
+      return http::status::not_found;
+    case Code::kMethodNotAllowed:
+      return http::status::method_not_allowed;
+    case Code::kConflict:
+      return http::status::conflict;
+    case Code::kLimitReached:
+      return http::status::conflict;
+    case Code::kSoldOut:
+      return http::status::gone;
+    case Code::kNotStarted:
+      return static_cast<http::status>(425);  // Too Early
+    case Code::kEnded:
+      return http::status::forbidden;
+    case Code::kPayloadTooLarge:
+      return http::status::payload_too_large;
+    case Code::kHeadersTooLarge:
+      return http::status::request_header_fields_too_large;
+    case Code::kUnsupportedMediaType:
+      return http::status::unsupported_media_type;
+    case Code::kRateLimited:
+      return http::status::too_many_requests;
+    case Code::kUnavailable:
+      return http::status::service_unavailable;
+    case Code::kTimeout:
+      return http::status::service_unavailable;
+    case Code::kInternal:
+      return http::status::internal_server_error;
   }
   return http::status::internal_server_error;
 }

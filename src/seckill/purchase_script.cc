@@ -54,14 +54,20 @@ Result<Reservation> MapPurchaseReply(const redis::Reply& reply) {
       r.reservation_id = reply.elements[2].str;
       return r;
     }
-    case 1: return MakeError(Code::kSoldOut, "the sale is sold out");
-    case 2: return MakeError(Code::kLimitReached, "you have reached this sale's per-user limit");
-    case 3: return MakeError(Code::kNotStarted, "the sale has not started yet");
-    case 4: return MakeError(Code::kEnded, "the sale has ended");
+    case 1:
+      return MakeError(Code::kSoldOut, "the sale is sold out");
+    case 2:
+      return MakeError(Code::kLimitReached, "you have reached this sale's per-user limit");
+    case 3:
+      return MakeError(Code::kNotStarted, "the sale has not started yet");
+    case 4:
+      return MakeError(Code::kEnded, "the sale has ended");
     case 5:
       return MakeError(Code::kConflict, "only " + std::to_string(value) + " units are left");
-    case -1: return MakeError(Code::kNotFound, "no such sale");
-    default: return MakeError(Code::kInternal, "purchase script returned an unknown code");
+    case -1:
+      return MakeError(Code::kNotFound, "no such sale");
+    default:
+      return MakeError(Code::kInternal, "purchase script returned an unknown code");
   }
 }
 

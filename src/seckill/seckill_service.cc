@@ -63,7 +63,8 @@ boost::asio::awaitable<Result<Reservation>> SeckillService::Purchase(int64_t sal
   args.push_back(std::move(traceparent));
   args.push_back(std::to_string(sale_id));
   script_calls_.Inc();
-  Result<redis::Reply> reply = co_await redis_.Eval(PurchaseScript(), std::move(keys), std::move(args));
+  Result<redis::Reply> reply =
+      co_await redis_.Eval(PurchaseScript(), std::move(keys), std::move(args));
   if (!reply.ok()) co_return reply.error();
   Result<Reservation> result = MapPurchaseReply(*reply);
   if (result.ok()) {
@@ -79,9 +80,11 @@ boost::asio::awaitable<Result<ReservationStatus>> SeckillService::Status(int64_t
                                                                          int64_t user_id) {
   std::vector<std::string> keys(1, StatusKey(sale_id));
   std::vector<std::string> args(1, std::to_string(user_id));
-  Result<redis::Reply> reply = co_await redis_.Eval(StatusScript(), std::move(keys), std::move(args));
+  Result<redis::Reply> reply =
+      co_await redis_.Eval(StatusScript(), std::move(keys), std::move(args));
   if (!reply.ok()) co_return reply.error();
-  if (reply->is_error()) co_return MakeError(Code::kInternal, "status script failed: " + reply->str);
+  if (reply->is_error())
+    co_return MakeError(Code::kInternal, "status script failed: " + reply->str);
   if (reply->is_nil() || reply->elements.size() != 2)
     co_return MakeError(Code::kNotFound, "you have no reservation in this sale");
   co_return ParseStatus(reply->elements[0].str, reply->elements[1].str);

@@ -1,0 +1,164 @@
+#include "app/serve.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "auth/user_store.h"
+#include "gateway/gateway.h"
+#include "infra/pg/pool.h"
+#include "infra/redis/async_client.h"
+#include "inventory/inventory_service.h"
+#include "net/event_loops.h"
+#include "net/http_server.h"
+#include "order/order_worker.h"
+#include "seckill/relay.h"
+
+namespace minishop::app {
+namespace asio = boost::asio;
+
+Result<Roles> ParseRoles(std::string_view text) {
+  Roles roles;
+  size_t i = 0;
+  int count = 0;
+  while (i <= text.size()) {
+    size_t j = text.find(',', i);
+    if (j == std::string_view::npos) j = text.size();
+    std::string_view r = text.substr(i, j - i);
+    if (r == "gateway")
+      roles.gateway = true;
+    else if (r == "seckill")
+      roles.seckill = true;
+    else if (r == "order")
+      roles.order = true;
+    else if (r == "inventory")
+      roles.inventory = true;
+    else if (r == "all")
+      roles = {true, true, true, true};
+    else
+      return MakeError(Code::kBadRequest, "unknown role \"" + std::string(r) + "\"");
+    ++count;
+    i = j + 1;
+  }
+  if (count == 0) return MakeError(Code::kBadRequest, "no role given");
+  return roles;
+}
+
+namespace {
+
+// Blocks the termination signals in every thread (call before any thread starts), so
+// that only WaitForSignal receives them.
+sigset_t BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+// Runs fn on loop `io` and waits for it: used only during start-up and shutdown.
+template <class F>
+void RunOnLoop(asio::io_context& io, F fn) {
+  std::promise<void> done;
+  asio::post(io, [&] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+}  // namespace
+
+int Serve(const Config& config, const Roles& roles) {
+  sigset_t signals = BlockTerminationSignals();
+  MetricsRegistry metrics;
+  auth::PasswordCost cost = config.auth.password_cost == "min" ? auth::PasswordCost::kMinimum
+                                                               : auth::PasswordCost::kInteractive;
+  {
+    auto db = pg::Connection::Open(config.postgres.conninfo);
+    if (!db.ok()) {
+      spdlog::error("cannot connect to PostgreSQL: {}", db.error().message);
+      return 1;
+    }
+    Status admin =
+        auth::EnsureAdmin(**db, config.auth.admin_email, config.auth.admin_password, cost);
+    if (!admin.ok()) {
+      spdlog::error("cannot create the admin account: {}", admin.error().message);
+      return 1;
+    }
+  }
+  pg::Pool pool(
+      pg::Pool::Options{config.postgres.conninfo, config.postgres.pool_size, 10'000, "pg"});
+  inventory::SaleCatalog catalog;
+  net::EventLoops loops(config.server.threads);
+  std::vector<std::unique_ptr<redis::AsyncClient>> redis_clients;
+  for (int i = 0; i < loops.size(); ++i) {
+    redis_clients.push_back(std::make_unique<redis::AsyncClient>(loops.loop(i), config.redis));
+    redis_clients.back()->Start();
+  }
+
+  std::unique_ptr<seckill::OutboxRelay> relay;
+  std::unique_ptr<order::OrderWorker> worker;
+  gateway::GatewayShared shared{
+      config, auth::JwtCodec(config.auth.jwt_secret), pool, catalog, metrics, {}};
+  if (roles.seckill) {
+    relay = std::make_unique<seckill::OutboxRelay>(config, metrics);
+  }
+  if (roles.order) {
+    worker = std::make_unique<order::OrderWorker>(config, metrics);
+  }
+  shared.public_api = roles.gateway;
+
+  net::HttpServer server(
+      loops, config.server,
+      [&](asio::io_context&, int i) {
+        return std::make_unique<gateway::Gateway>(shared, *redis_clients[i]);
+      },
+      metrics);
+  if (Status s = server.Start(); !s.ok()) {
+    spdlog::error("{}", s.error().message);
+    return 1;
+  }
+  if (roles.gateway || roles.inventory) {
+    asio::co_spawn(loops.loop(0),
+                   inventory::RefreshCatalog(*redis_clients[0], pool, catalog,
+                                             std::chrono::milliseconds(1000)),
+                   asio::detached);
+  }
+  loops.Start();
+  if (relay) relay->Start();
+  if (worker) worker->Start();
+  spdlog::info(
+      "minishop serving on {}:{} with {} loops (gateway={} seckill={} order={} inventory={})",
+      config.server.host, server.port(), loops.size(), roles.gateway, roles.seckill, roles.order,
+      roles.inventory);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signal {} received: draining", sig);
+  server.BeginShutdown();
+  if (!server.WaitDrained(std::chrono::milliseconds(config.server.drain_timeout_ms)))
+    spdlog::warn("drain timeout: {} connections still open", server.open_connections());
+  // The relay publishes and acks what it already read; the worker writes and acks its
+  // batch; anything else stays in Redis / RabbitMQ for the next start (at-least-once).
+  if (relay) relay->Stop();
+  if (worker) worker->Stop();
+  for (int i = 0; i < loops.size(); ++i) {
+    redis::AsyncClient* c = redis_clients[i].get();
+    RunOnLoop(loops.loop(i), [c] { c->Stop(); });
+  }
+  loops.Stop();
+  pool.Stop();
+  spdlog::info("minishop stopped cleanly");
+  return 0;
+}
+
+}  // namespace minishop::app

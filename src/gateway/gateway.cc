@@ -1,0 +1,222 @@
+#include "gateway/gateway.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+
+#include "common/clock.h"
+#include "infra/pg/async.h"
+
+namespace minishop::gateway {
+namespace asio = boost::asio;
+namespace http = net::http;
+
+namespace {
+Error NotFound() { return MakeError(Code::kNotFound, "no such resource"); }
+Error BadMethod() {
+  return MakeError(Code::kMethodNotAllowed, "method not allowed on this resource");
+}
+}  // namespace
+
+Result<nlohmann::json> ParseJsonBody(const net::Request& request) {
+  const auto& msg = request.message;
+  auto ct = msg.find(http::field::content_type);
+  if (ct != msg.end() && ct->value().find("application/json") == std::string_view::npos)
+    return MakeError(Code::kUnsupportedMediaType, "body must be application/json");
+  if (msg.body().empty()) return nlohmann::json::object();
+  nlohmann::json body = nlohmann::json::parse(msg.body(), nullptr, false);
+  if (body.is_discarded()) return MakeError(Code::kBadRequest, "body is not valid JSON");
+  if (!body.is_object()) return MakeError(Code::kBadRequest, "body must be a JSON object");
+  return body;
+}
+
+std::optional<int64_t> ParseId(std::string_view text) {
+  int64_t v = 0;
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+std::vector<std::string_view> SplitPath(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < target.size()) {
+    size_t j = target.find('/', i);
+    if (j == std::string_view::npos) j = target.size();
+    if (j > i) out.push_back(target.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+net::Response Json(http::status status, const nlohmann::json& body) {
+  return net::JsonResponse(status, body.dump());
+}
+
+Gateway::Gateway(GatewayShared& shared, redis::AsyncClient& redis)
+    : shared_(shared),
+      redis_(redis),
+      seckill_(redis, shared.metrics),
+      rng_(std::random_device{}()) {}
+
+asio::awaitable<net::Response> Gateway::Handle(net::Request& request) {
+  Segments path = SplitPath(request.message.target());
+  Result<net::Response> result = co_await Route(request, path);
+  net::Response response = result.ok()
+                               ? std::move(*result)
+                               : net::ErrorResponse(result.error(), request.message.version());
+  std::string_view route = path.size() >= 3 ? path[2] : (path.empty() ? "" : path[0]);
+  Count(route, response.result_int());
+  co_return response;
+}
+
+void Gateway::Count(std::string_view route, unsigned status) {
+  static const char* kKnown[] = {"healthz", "readyz", "metrics", "auth",
+                                 "time",    "sales",  "orders",  "admin"};
+  std::string_view name = "other";
+  for (const char* k : kKnown) {
+    if (route == k) name = k;
+  }
+  std::string key = std::string(name) + "|" + std::to_string(status);
+  auto it = counters_.find(key);
+  if (it == counters_.end()) {
+    Counter& c = shared_.metrics.GetCounter(
+        "minishop_http_requests_total", "HTTP requests by route group and status.",
+        "route=\"" + std::string(name) + "\",status=\"" + std::to_string(status) + "\"");
+    it = counters_.emplace(std::move(key), &c).first;
+  }
+  it->second->Inc();
+}
+
+asio::awaitable<Result<net::Response>> Gateway::Route(net::Request& request, const Segments& p) {
+  const http::verb method = request.message.method();
+  const bool get = method == http::verb::get, post = method == http::verb::post;
+  if (p.size() == 1 && (p[0] == "healthz" || p[0] == "readyz" || p[0] == "metrics")) {
+    if (!get) co_return BadMethod();
+    if (p[0] == "healthz") co_return Json(http::status::ok, {{"status", "ok"}});
+    if (p[0] == "metrics") co_return Metrics();
+    co_return co_await Ready();
+  }
+  if (p.size() < 3 || p[0] != "api" || p[1] != "v1" || !shared_.public_api) co_return NotFound();
+  const std::string_view group = p[2];
+  const size_t n = p.size();
+  if (group == "time" && n == 3) {
+    if (!get) co_return BadMethod();
+    co_return Json(http::status::ok, {{"now_ms", NowEpochMs()}});
+  }
+  if (group == "auth" && n == 4 && (p[3] == "register" || p[3] == "login")) {
+    if (!post) co_return BadMethod();
+    if (p[3] == "register") co_return co_await Register(request);
+    co_return co_await Login(request);
+  }
+  if (group == "sales" && n == 3) {
+    if (!get) co_return BadMethod();
+    co_return ListSales();
+  }
+  if (group == "sales" && n >= 4 && n <= 5) {
+    std::optional<int64_t> id = ParseId(p[3]);
+    if (!id) co_return MakeError(Code::kNotFound, "no such sale");
+    if (n == 4) {
+      if (!get) co_return BadMethod();
+      co_return GetSale(*id);
+    }
+    if (p[4] != "purchase" && p[4] != "order") co_return NotFound();
+    if ((p[4] == "purchase" && !post) || (p[4] == "order" && !get)) co_return BadMethod();
+    Result<auth::Claims> caller = Authenticate(request);
+    if (!caller.ok()) co_return caller.error();
+    if (p[4] == "purchase") co_return co_await Purchase(request, *caller, *id);
+    co_return co_await MyReservation(*caller, *id);
+  }
+  if (group == "orders" && (n == 3 || n == 4)) {
+    if (!get) co_return BadMethod();
+    Result<auth::Claims> caller = Authenticate(request);
+    if (!caller.ok()) co_return caller.error();
+    if (n == 3) co_return co_await ListOrders(*caller);
+    std::optional<int64_t> id = ParseId(p[3]);
+    if (!id) co_return MakeError(Code::kNotFound, "no such order");
+    co_return co_await GetOrder(*caller, *id);
+  }
+  if (group == "admin" && n >= 4 && p[3] == "sales") {
+    const bool create = n == 4, stats = n == 6 && p[5] == "stats";
+    if (!create && !stats) co_return NotFound();
+    if ((create && !post) || (stats && !get)) co_return BadMethod();
+    Result<auth::Claims> caller = Authenticate(request);
+    if (!caller.ok()) co_return caller.error();
+    if (caller->role != auth::Role::kAdmin)
+      co_return MakeError(Code::kForbidden, "this endpoint needs the admin role");
+    if (create) co_return co_await CreateSale(request);
+    std::optional<int64_t> id = ParseId(p[4]);
+    if (!id) co_return MakeError(Code::kNotFound, "no such sale");
+    co_return co_await Stats(*id);
+  }
+  co_return NotFound();
+}
+
+Result<auth::Claims> Gateway::Authenticate(const net::Request& request) const {
+  auto it = request.message.find(http::field::authorization);
+  if (it == request.message.end())
+    return MakeError(Code::kUnauthorized, "missing Authorization: Bearer token");
+  std::string_view value = it->value();
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.substr(0, kBearer.size()) != kBearer)
+    return MakeError(Code::kUnauthorized, "Authorization must be a Bearer token");
+  return shared_.jwt.Verify(value.substr(kBearer.size()), NowEpochMs() / 1000);
+}
+
+const inventory::SaleCatalog::Snapshot& Gateway::Catalog() {
+  uint64_t v = shared_.catalog.version();
+  if (!catalog_ || v != catalog_version_) {
+    catalog_ = shared_.catalog.Get();
+    catalog_version_ = v;
+  }
+  return *catalog_;
+}
+
+std::string Gateway::TraceParent(const net::Request& request) {
+  auto it = request.message.find("traceparent");
+  if (it != request.message.end() && it->value().size() == 55) return std::string(it->value());
+  char buf[56];
+  std::snprintf(buf, sizeof(buf), "00-%016llx%016llx-%016llx-01",
+                static_cast<unsigned long long>(rng_()), static_cast<unsigned long long>(rng_()),
+                static_cast<unsigned long long>(rng_()));
+  return buf;
+}
+
+asio::awaitable<Result<net::Response>> Gateway::Ready() {
+  nlohmann::json checks = nlohmann::json::object();
+  bool ready = true;
+  checks["redis"] = redis_.connected() ? "ok" : "unreachable";
+  ready = ready && redis_.connected();
+  // Named, not a temporary in the co_await: GCC 12 destroys lambda temporaries
+  // of a co_await expression twice.
+  auto job = [](pg::Connection* db) -> Status {
+    if (db == nullptr) return MakeError(Code::kUnavailable, "unreachable");
+    auto r = db->Exec("SELECT 1");
+    if (!r.ok()) return r.error();
+    return OkStatus();
+  };
+  Status pg = co_await pg::AsyncRun(shared_.pool, std::move(job), asio::use_awaitable);
+  checks["postgres"] = pg.ok() ? "ok" : pg.error().message;
+  ready = ready && pg.ok();
+  for (const ReadinessProbe& probe : shared_.probes) {
+    Status s = probe.check();
+    checks[probe.name] = s.ok() ? "ok" : s.error().message;
+    ready = ready && s.ok();
+  }
+  net::Response res = Json(ready ? http::status::ok : http::status::service_unavailable,
+                           {{"status", ready ? "ready" : "degraded"}, {"checks", checks}});
+  if (!ready) res.set(http::field::retry_after, "1");
+  co_return res;
+}
+
+net::Response Gateway::Metrics() const {
+  net::Response res{http::status::ok, 11};
+  res.set(http::field::content_type, "text/plain; version=0.0.4");
+  res.body() = shared_.metrics.Render();
+  return res;
+}
+
+}  // namespace minishop::gateway

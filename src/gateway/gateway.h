@@ -1,0 +1,105 @@
+// Gateway: the public HTTP API (DESIGN.md §4) of one event loop. It authenticates
+// (JWT), validates input, routes to the seckill, inventory and order logic and maps every
+// outcome to a status through net::StatusFor. One instance per loop, called only from
+// that loop; it never blocks (database work goes through the pg::Pool).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/jwt.h"
+#include "common/config.h"
+#include "common/metrics.h"
+#include "infra/pg/pool.h"
+#include "infra/redis/async_client.h"
+#include "inventory/sale.h"
+#include "net/http_types.h"
+#include "seckill/seckill_service.h"
+
+namespace minishop::gateway {
+
+// A dependency check for /readyz: returns OK or why the dependency is not usable.
+// Called from event loops: must be thread-safe and must not block.
+struct ReadinessProbe {
+  std::string name;
+  std::function<Status()> check;
+};
+
+// Process-wide objects every loop's Gateway shares. All are thread-safe.
+struct GatewayShared {
+  const Config& config;
+  auth::JwtCodec jwt;
+  pg::Pool& pool;
+  inventory::SaleCatalog& catalog;
+  MetricsRegistry& metrics;
+  std::vector<ReadinessProbe> probes;
+  bool public_api = true;  // false: only /healthz, /readyz and /metrics are served
+};
+
+class Gateway final : public net::HttpHandler {
+ public:
+  // `redis` is this loop's client; all references must outlive the gateway.
+  Gateway(GatewayShared& shared, redis::AsyncClient& redis);
+
+  boost::asio::awaitable<net::Response> Handle(net::Request& request) override;
+
+ private:
+  using Segments = std::vector<std::string_view>;
+  boost::asio::awaitable<Result<net::Response>> Route(net::Request& request, const Segments& path);
+
+  // Health and metrics (gateway.cc).
+  boost::asio::awaitable<Result<net::Response>> Ready();
+  net::Response Metrics() const;
+
+  // Accounts and orders (api_accounts.cc).
+  boost::asio::awaitable<Result<net::Response>> Register(const net::Request& request);
+  boost::asio::awaitable<Result<net::Response>> Login(const net::Request& request);
+  boost::asio::awaitable<Result<net::Response>> ListOrders(const auth::Claims& caller);
+  boost::asio::awaitable<Result<net::Response>> GetOrder(const auth::Claims& caller,
+                                                         int64_t order_id);
+
+  // Sales, purchase and admin (api_sales.cc).
+  Result<net::Response> ListSales();
+  Result<net::Response> GetSale(int64_t sale_id);
+  boost::asio::awaitable<Result<net::Response>> Purchase(const net::Request& request,
+                                                         const auth::Claims& caller,
+                                                         int64_t sale_id);
+  boost::asio::awaitable<Result<net::Response>> MyReservation(const auth::Claims& caller,
+                                                              int64_t sale_id);
+  boost::asio::awaitable<Result<net::Response>> CreateSale(const net::Request& request);
+  boost::asio::awaitable<Result<net::Response>> Stats(int64_t sale_id);
+
+  // Helpers.
+  Result<auth::Claims> Authenticate(const net::Request& request) const;
+  const inventory::SaleCatalog::Snapshot& Catalog();
+  std::string TraceParent(const net::Request& request);
+  void Count(std::string_view route, unsigned status);
+
+  GatewayShared& shared_;
+  redis::AsyncClient& redis_;
+  seckill::SeckillService seckill_;
+  std::shared_ptr<const inventory::SaleCatalog::Snapshot> catalog_;
+  uint64_t catalog_version_ = 0;
+  std::mt19937_64 rng_;
+  std::unordered_map<std::string, Counter*> counters_;
+};
+
+// Parses a JSON request body: kUnsupportedMediaType for a non-JSON content type,
+// kBadRequest for malformed JSON or a non-object. An empty body is an empty object.
+Result<nlohmann::json> ParseJsonBody(const net::Request& request);
+
+// Parses a positive decimal id path segment; nullopt for anything else.
+std::optional<int64_t> ParseId(std::string_view text);
+
+// Splits "/a/b/c?x" into {"a","b","c"}.
+std::vector<std::string_view> SplitPath(std::string_view target);
+
+net::Response Json(net::http::status status, const nlohmann::json& body);
+
+}  // namespace minishop::gateway
