@@ -1,0 +1,61 @@
+// The control plane of a run against MiniShop: admin login, sale creation, the stats
+// endpoint and the direct-SQL invariant checks. Blocking calls, made from the main thread
+// before and after the load phases, never during them.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace stampede {
+
+struct Api {
+  std::string host;
+  int port = 0;
+  std::string admin_token;
+
+  // {status, parsed body} of one request with Connection: close; status 0 on no answer.
+  std::pair<int, nlohmann::json> Call(const std::string& method, const std::string& target,
+                                      const std::string& body = "", const std::string& token = "") const;
+  minishop::Status Login(const std::string& email, const std::string& password);
+  // Creates a sale (admin) and returns its id.
+  minishop::Result<int64_t> CreateSale(int64_t stock, int64_t limit_per_user, int64_t starts_at_ms,
+                                       int64_t ends_at_ms, const std::string& name);
+  minishop::Result<nlohmann::json> Stats(int64_t sale_id) const;
+};
+
+// What the load generator itself saw of one sale: every reservation id it was given.
+struct ClientView {
+  std::set<std::string> reservations;
+  int64_t units = 0;  // units in those reservations
+  bool complete = false;  // true when this run was the only client of the sale
+};
+
+struct InvariantReport {
+  struct Check {
+    std::string name;
+    bool ok = true;
+    std::string detail;
+  };
+  std::vector<Check> checks;
+  nlohmann::json stats;        // last stats endpoint answer
+  nlohmann::json sql;          // counts read by SQL
+  int64_t last_order_epoch_ms = 0;  // max(orders.created_at) of the sale
+  bool settled = false;        // every reserved unit reached PostgreSQL in time
+  double settle_wait_s = 0;
+  bool ok() const;
+  nlohmann::json ToJson() const;
+};
+
+// Waits until the stats say every reserved unit is a PostgreSQL order and the outbox is
+// empty (or `settle_timeout_s` passes), then checks I1–I4 twice: the stats endpoint's
+// booleans, and by direct SQL on `conninfo` (plus, when `view` is complete, the exact set
+// of reservation ids the clients were told about).
+InvariantReport CheckInvariants(const Api& api, const std::string& conninfo, int64_t sale_id,
+                                const ClientView& view, double settle_timeout_s);
+
+}  // namespace stampede
