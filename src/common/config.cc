@@ -30,6 +30,7 @@ void VisitFields(Config& c, F&& f) {
   f("redis", "port", c.redis.port);
   f("redis", "command_timeout_ms", c.redis.command_timeout_ms);
   f("redis", "reconnect_max_ms", c.redis.reconnect_max_ms);
+  f("redis", "max_pending", c.redis.max_pending);
   f("postgres", "conninfo", c.postgres.conninfo);
   f("postgres", "pool_size", c.postgres.pool_size);
   f("amqp", "host", c.amqp.host);
@@ -52,6 +53,15 @@ void VisitFields(Config& c, F&& f) {
   f("relay", "claim_idle_ms", c.relay.claim_idle_ms);
   f("order", "batch_size", c.order.batch_size);
   f("order", "batch_wait_ms", c.order.batch_wait_ms);
+  f("order", "payment_deadline_ms", c.order.payment_deadline_ms);
+  f("order", "expiry_scan_interval_ms", c.order.expiry_scan_interval_ms);
+  f("order", "return_retry_after_ms", c.order.return_retry_after_ms);
+  f("order", "idempotency_ttl_s", c.order.idempotency_ttl_s);
+  f("payment", "latency_ms", c.payment.latency_ms);
+  f("payment", "failure_percent", c.payment.failure_percent);
+  f("inventory", "reconcile_interval_ms", c.inventory.reconcile_interval_ms);
+  f("inventory", "rebuild_on_start", c.inventory.rebuild_on_start);
+  f("inventory", "rebuild_drain_timeout_ms", c.inventory.rebuild_drain_timeout_ms);
 }
 
 std::string EnvName(std::string_view section, std::string_view key) {
@@ -64,6 +74,17 @@ std::string EnvName(std::string_view section, std::string_view key) {
 
 bool ParseInto(std::string_view text, std::string& out) {
   out = std::string(text);
+  return true;
+}
+
+bool ParseInto(std::string_view text, bool& out) {
+  if (text == "true" || text == "1") {
+    out = true;
+  } else if (text == "false" || text == "0") {
+    out = false;
+  } else {
+    return false;
+  }
   return true;
 }
 
@@ -147,6 +168,10 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
     return MakeError(Code::kBadRequest, "auth.jwt_secret must be at least 32 bytes");
   if (config.auth.password_cost != "interactive" && config.auth.password_cost != "min")
     return MakeError(Code::kBadRequest, "auth.password_cost must be \"interactive\" or \"min\"");
+  if (config.payment.failure_percent < 0 || config.payment.failure_percent > 100)
+    return MakeError(Code::kBadRequest, "payment.failure_percent must be in 0..100");
+  if (config.order.payment_deadline_ms <= 0)
+    return MakeError(Code::kBadRequest, "order.payment_deadline_ms must be positive");
   if (config.instance_id.empty()) {
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);

@@ -27,6 +27,9 @@ struct RedisConfig {
   int port = 6379;
   int64_t command_timeout_ms = 1'000;
   int64_t reconnect_max_ms = 2'000;
+  // Commands in flight per connection (one per event loop). Beyond it a command fails at
+  // once with kUnavailable (load shedding) instead of queueing past its deadline.
+  int64_t max_pending = 4096;
 };
 
 struct PostgresConfig {
@@ -66,6 +69,22 @@ struct RelayConfig {
 struct OrderConfig {
   int batch_size = 500;       // orders per PostgreSQL transaction
   int64_t batch_wait_ms = 5;  // how long a partial batch may wait for more messages
+  int64_t payment_deadline_ms = 900'000;    // an unpaid order expires this long after reservation
+  int64_t expiry_scan_interval_ms = 1'000;  // how often the (single, locked) expiry scanner runs
+  int64_t return_retry_after_ms = 5'000;    // a stock return left half-done this long is finished
+  int64_t idempotency_ttl_s = 86'400;       // how long purchase Idempotency-Keys are remembered
+};
+
+// The simulated payment provider (order/payment.h).
+struct PaymentConfig {
+  int64_t latency_ms = 50;  // how long a charge takes
+  int failure_percent = 0;  // share of charges declined, 0..100
+};
+
+struct InventoryConfig {
+  int64_t reconcile_interval_ms = 30'000;  // periodic Redis/PostgreSQL comparison; 0: off
+  bool rebuild_on_start = true;            // rebuild sales whose Redis keys are missing
+  int64_t rebuild_drain_timeout_ms = 30'000;  // rebuild waits this long for queued reservations
 };
 
 struct Config {
@@ -78,6 +97,8 @@ struct Config {
   AuthConfig auth;
   RelayConfig relay;
   OrderConfig order;
+  PaymentConfig payment;
+  InventoryConfig inventory;
 };
 
 // Loads `path` (empty: defaults only) and applies the environment `env` (normally the

@@ -65,3 +65,44 @@ TEST(ParseStatusTest, SplitsStatusAndOrderId) {
 
 }  // namespace
 }  // namespace minishop::seckill
+
+namespace minishop::seckill {
+namespace {
+
+TEST(SoldOutFlagsTest, AnswersLocallyWithinTheHorizon) {
+  SoldOutFlags flags(500);
+  EXPECT_FALSE(flags.ShouldAnswer(1, 0));
+  flags.SoldOut(1, 0);
+  EXPECT_TRUE(flags.ShouldAnswer(1, 499));
+  EXPECT_FALSE(flags.ShouldAnswer(2, 499)) << "flags are per sale";
+}
+
+TEST(SoldOutFlagsTest, OneRequestRechecksAfterTheHorizonWhileOthersStayLocal) {
+  SoldOutFlags flags(500);
+  flags.SoldOut(1, 0);
+  EXPECT_FALSE(flags.ShouldAnswer(1, 600)) << "the first request after the horizon re-checks";
+  EXPECT_TRUE(flags.ShouldAnswer(1, 601)) << "others wait for that re-check";
+  flags.SoldOut(1, 602);
+  EXPECT_TRUE(flags.ShouldAnswer(1, 1000));
+}
+
+TEST(SoldOutFlagsTest, StockComingBackClearsTheFlag) {
+  SoldOutFlags flags(500);
+  flags.SoldOut(1, 0);
+  EXPECT_FALSE(flags.ShouldAnswer(1, 600));
+  flags.InStock(1);
+  EXPECT_FALSE(flags.ShouldAnswer(1, 601));
+  EXPECT_FALSE(flags.ShouldAnswer(1, 602));
+}
+
+TEST(SoldOutFlagsTest, InconclusiveRecheckLetsTheNextRequestTry) {
+  SoldOutFlags flags(500);
+  flags.SoldOut(1, 0);
+  EXPECT_FALSE(flags.ShouldAnswer(1, 600));
+  flags.Inconclusive(1);
+  EXPECT_FALSE(flags.ShouldAnswer(1, 601));
+  EXPECT_TRUE(flags.ShouldAnswer(1, 602));
+}
+
+}  // namespace
+}  // namespace minishop::seckill

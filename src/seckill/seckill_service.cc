@@ -5,8 +5,6 @@
 
 namespace minishop::seckill {
 namespace {
-constexpr int64_t kSoldOutFlagMs = 500;
-
 const redis::Script& PurchaseScript() {
   static const redis::Script script(kPurchaseLua);
   return script;
@@ -36,16 +34,11 @@ SeckillService::SeckillService(redis::AsyncClient& redis, MetricsRegistry& metri
       script_calls_(metrics.GetCounter("minishop_seckill_script_calls_total",
                                        "Purchase script executions.")) {}
 
-bool SeckillService::KnownSoldOut(int64_t sale_id, int64_t now_ms) {
-  auto it = sold_out_until_ms_.find(sale_id);
-  return it != sold_out_until_ms_.end() && it->second > now_ms;
-}
-
 boost::asio::awaitable<Result<Reservation>> SeckillService::Purchase(int64_t sale_id,
                                                                      int64_t user_id, int64_t qty,
                                                                      std::string traceparent) {
   int64_t now_ms = NowSteadyUs() / 1000;
-  if (KnownSoldOut(sale_id, now_ms)) {
+  if (sold_out_.ShouldAnswer(sale_id, now_ms)) {
     rejected_locally_.Inc();
     co_return MakeError(Code::kSoldOut, "the sale is sold out");
   }
@@ -65,13 +58,22 @@ boost::asio::awaitable<Result<Reservation>> SeckillService::Purchase(int64_t sal
   script_calls_.Inc();
   Result<redis::Reply> reply =
       co_await redis_.Eval(PurchaseScript(), std::move(keys), std::move(args));
-  if (!reply.ok()) co_return reply.error();
+  if (!reply.ok()) {
+    sold_out_.Inconclusive(sale_id);
+    co_return reply.error();
+  }
   Result<Reservation> result = MapPurchaseReply(*reply);
   if (result.ok()) {
     reserved_.Inc(static_cast<uint64_t>(qty));
-    if (result->stock_left <= 0) sold_out_until_ms_[sale_id] = now_ms + kSoldOutFlagMs;
+    if (result->stock_left <= 0) {
+      sold_out_.SoldOut(sale_id, now_ms);
+    } else {
+      sold_out_.InStock(sale_id);
+    }
   } else if (result.code() == Code::kSoldOut) {
-    sold_out_until_ms_[sale_id] = now_ms + kSoldOutFlagMs;
+    sold_out_.SoldOut(sale_id, now_ms);
+  } else {
+    sold_out_.Inconclusive(sale_id);
   }
   co_return result;
 }

@@ -12,6 +12,7 @@
 #include "common/result.h"
 #include "infra/redis/async_client.h"
 #include "seckill/purchase_script.h"
+#include "seckill/sold_out_flags.h"
 
 namespace minishop::seckill {
 
@@ -39,13 +40,8 @@ class SeckillService {
   boost::asio::awaitable<Result<ReservationStatus>> Status(int64_t sale_id, int64_t user_id);
 
  private:
-  bool KnownSoldOut(int64_t sale_id, int64_t now_ms);
-
   redis::AsyncClient& redis_;
-  // sale id -> steady ms until which the sale is known sold out. A short horizon keeps
-  // the flag correct when stock comes back (cancel/expiry) while still absorbing the
-  // post-sell-out stampede locally.
-  std::unordered_map<int64_t, int64_t> sold_out_until_ms_;
+  SoldOutFlags sold_out_{500};
   Counter& reserved_;
   Counter& rejected_locally_;
   Counter& script_calls_;

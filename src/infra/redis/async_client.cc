@@ -70,9 +70,12 @@ void AsyncClient::Stop() {
 }
 
 void AsyncClient::Enqueue(const std::vector<std::string>& argv, ReplyHandler handler) {
-  if (state_ != State::kConnected) {
-    asio::post(io_, [h = std::move(handler)]() mutable {
-      std::move(h)(Result<Reply>(MakeError(Code::kUnavailable, "redis is not connected")));
+  const char* refusal = nullptr;
+  if (state_ != State::kConnected) refusal = "redis is not connected";
+  else if (static_cast<int64_t>(pending_.size()) >= config_.max_pending) refusal = "redis is overloaded";
+  if (refusal != nullptr) {
+    asio::post(io_, [h = std::move(handler), refusal]() mutable {
+      std::move(h)(Result<Reply>(MakeError(Code::kUnavailable, refusal)));
     });
     return;
   }

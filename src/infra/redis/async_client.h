@@ -4,7 +4,8 @@
 // share one round trip. hiredis parses replies; Asio does the I/O.
 //
 // A command completes with the reply (a Redis error reply is a Reply of type kError, not
-// an Error), kUnavailable when not connected or the connection broke, or kTimeout when
+// an Error), kUnavailable when not connected, the connection broke or redis.max_pending
+// commands are already in flight (load shedding: the command was never sent), or kTimeout when
 // Redis did not answer within redis.command_timeout_ms (the connection is then reset,
 // failing everything in flight). The client reconnects by itself with capped backoff.
 #pragma once
