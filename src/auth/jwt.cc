@@ -2,7 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include <nlohmann/json.hpp>
 
@@ -11,12 +12,48 @@ namespace {
 
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
 
+// HMAC-SHA256 with a per-thread MAC context keyed once: OpenSSL 3's one-shot HMAC()
+// fetches the digest and sets up the key on every call, which dominated token checks.
+class ThreadHmac {
+ public:
+  ThreadHmac() {
+    mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    ctx_ = EVP_MAC_CTX_new(mac_);
+  }
+  ~ThreadHmac() {
+    EVP_MAC_CTX_free(ctx_);
+    EVP_MAC_free(mac_);
+  }
+  ThreadHmac(const ThreadHmac&) = delete;
+  ThreadHmac& operator=(const ThreadHmac&) = delete;
+
+  std::string Sign(std::string_view key, std::string_view data) {
+    bool same_key = key == key_;
+    if (!same_key) {
+      key_.assign(key);
+      OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>("SHA256"), 0),
+          OSSL_PARAM_construct_end()};
+      EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key_.data()), key_.size(), params);
+    } else {
+      EVP_MAC_init(ctx_, nullptr, 0, nullptr);  // same key: just reset the state
+    }
+    EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t len = 0;
+    EVP_MAC_final(ctx_, mac, &len, sizeof(mac));
+    return std::string(reinterpret_cast<const char*>(mac), len);
+  }
+
+ private:
+  EVP_MAC* mac_ = nullptr;
+  EVP_MAC_CTX* ctx_ = nullptr;
+  std::string key_;
+};
+
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-  return std::string(reinterpret_cast<const char*>(mac), len);
+  thread_local ThreadHmac hmac;
+  return hmac.Sign(key, data);
 }
 
 Error Unauthorized(std::string message) {

@@ -20,6 +20,20 @@ TEST(JwtTest, VerifiesWhatItSigned) {
   EXPECT_EQ(claims->expires_at_s, 5000);
 }
 
+TEST(JwtTest, SignatureMatchesAKnownAnswer) {
+  // The well-known jwt.io HS256 example (secret "your-256-bit-secret"): its signature must
+  // check out, so Verify gets past the signature and stops at the claims it lacks.
+  JwtCodec codec("your-256-bit-secret");
+  std::string token =
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwia"
+      "WF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+  auto claims = codec.Verify(token, 2000);
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(claims.error().message, "malformed token claims");
+  token[token.rfind('.') + 1] = 'T';  // first signature character: all 6 bits count
+  EXPECT_EQ(codec.Verify(token, 2000).error().message, "bad token signature");
+}
+
 TEST(JwtTest, RejectsExpiredToken) {
   JwtCodec codec(kSecret);
   auto claims = codec.Verify(codec.Sign(SomeClaims()), 5000);
