@@ -1,6 +1,7 @@
 #include "infra/pg/async.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -15,6 +16,9 @@ namespace {
 namespace asio = boost::asio;
 
 Pool::Options DeadPool(size_t max_queue = 100) {
+  // Connect failures are the point here; this also sets up the logger before any pool
+  // thread uses it.
+  spdlog::set_level(spdlog::level::err);
   Pool::Options o;
   o.conninfo = "host=127.0.0.1 port=1 connect_timeout=2";
   o.threads = 1;
