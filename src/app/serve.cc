@@ -111,6 +111,8 @@ int Serve(const Config& config, const Roles& roles) {
       config, auth::JwtCodec(config.auth.jwt_secret), pool, catalog, metrics, {}};
   if (roles.seckill) {
     relay = std::make_unique<seckill::OutboxRelay>(config, metrics);
+    seckill::OutboxRelay* r = relay.get();
+    shared.probes.push_back({"relay", [r] { return r->Health(); }});
   }
   if (roles.order) {
     worker = std::make_unique<order::OrderWorker>(config, metrics);

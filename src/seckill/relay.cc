@@ -191,6 +191,7 @@ void OutboxRelay::Run() {
       if (stopping_) break;
     }
     Status s = Step();
+    healthy_.store(s.ok(), std::memory_order_relaxed);
     if (s.ok()) {
       failures = 0;
       continue;
@@ -209,6 +210,11 @@ void OutboxRelay::Run() {
     spdlog::warn("relay: stopping with {} entries unconfirmed; they stay pending in Redis",
                  batch_.entries.size());
   }
+}
+
+Status OutboxRelay::Health() const {
+  if (healthy_.load(std::memory_order_relaxed)) return OkStatus();
+  return MakeError(Code::kUnavailable, "relay cannot reach Redis or RabbitMQ");
 }
 
 Status OutboxRelay::EnsureConnected() {

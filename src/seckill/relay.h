@@ -6,6 +6,8 @@
 // the others. Stream and message formats: seckill/keys.h.
 #pragma once
 
+#include <atomic>
+
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -68,6 +70,10 @@ class OutboxRelay {
   // pending for the next run if a dependency is down), then joins the thread. Idempotent.
   void Stop();
 
+  // OK while the last attempt to reach Redis and RabbitMQ succeeded (before the first
+  // attempt: OK); kUnavailable otherwise. Thread-safe and non-blocking, for /readyz.
+  Status Health() const;
+
  private:
   struct Batch {
     std::vector<OutboxEntry> entries;
@@ -85,6 +91,7 @@ class OutboxRelay {
   Status RemoveFromStreams();
   bool SleepUnlessStopped(std::chrono::milliseconds d);
 
+  std::atomic<bool> healthy_{true};
   const Config config_;
   const amqp::ConnectOptions amqp_options_;
   const amqp::Topology topology_;
