@@ -1,0 +1,160 @@
+// The purchase script and the async Redis client against a real Redis.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <optional>
+
+#include "common/clock.h"
+#include "harness/servers.h"
+#include "infra/redis/sync_client.h"
+#include "seckill/keys.h"
+#include "seckill/seckill_service.h"
+
+namespace minishop::seckill {
+namespace {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+class SeckillIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.port = testing::SharedRedis().port();
+    sync_ = std::make_unique<redis::SyncClient>("127.0.0.1", config_.port, 5s);
+    ASSERT_TRUE(sync_->Command({"FLUSHALL"}).ok());
+    client_ = std::make_unique<redis::AsyncClient>(io_, config_);
+    client_->Start();
+    service_ = std::make_unique<SeckillService>(*client_, metrics_);
+    for (int i = 0; i < 200 && !client_->connected(); ++i) io_.run_for(10ms);
+    ASSERT_TRUE(client_->connected());
+  }
+
+  // Writes a sale's meta and stock the way inventory::WarmSale does.
+  void Sale(int64_t id, int64_t stock, int64_t limit, int64_t start_ms, int64_t end_ms) {
+    ASSERT_TRUE(sync_->Command({"HSET", MetaKey(id), "start_ms", std::to_string(start_ms), "end_ms",
+                                std::to_string(end_ms), "limit", std::to_string(limit),
+                                "price_cents", "100", "stock_total", std::to_string(stock)})
+                    .ok());
+    ASSERT_TRUE(sync_->Command({"SET", StockKey(id), std::to_string(stock)}).ok());
+  }
+
+  Result<Reservation> Buy(int64_t sale, int64_t user, int64_t qty = 1) {
+    std::optional<Result<Reservation>> out;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          out.emplace(co_await service_->Purchase(sale, user, qty, "00-tp"));
+        },
+        asio::detached);
+    for (int i = 0; i < 500 && !out; ++i) io_.run_for(10ms);
+    if (!out) return MakeError(Code::kTimeout, "no answer");
+    return std::move(*out);
+  }
+
+  int64_t Int(const std::vector<std::string>& argv) {
+    auto r = sync_->Command(argv);
+    return r.ok() ? std::strtoll(r->str.c_str(), nullptr, 10) + r->integer : -1;
+  }
+
+  asio::io_context io_;
+  RedisConfig config_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<redis::SyncClient> sync_;
+  std::unique_ptr<redis::AsyncClient> client_;
+  std::unique_ptr<SeckillService> service_;
+};
+
+TEST_F(SeckillIntegrationTest, ReservesAtomicallyAndWritesTheOutbox) {
+  int64_t now = NowEpochMs();
+  Sale(1, 2, 1, now - 1000, now + 60'000);
+  auto r = Buy(1, 42);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->reservation_id, "1-42-1");
+  EXPECT_EQ(r->stock_left, 1);
+  EXPECT_EQ(Int({"GET", StockKey(1)}), 1);
+  EXPECT_EQ(Int({"HGET", BuyersKey(1), "42"}), 1);
+  EXPECT_EQ(Int({"XLEN", OutboxKey(1)}), 1);
+  auto status = sync_->Command({"HGET", StatusKey(1), "1-42-1"});
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->str, "pending");
+  auto entry = sync_->Command({"XRANGE", OutboxKey(1), "-", "+"});
+  ASSERT_TRUE(entry.ok());
+  ASSERT_EQ(entry->elements.size(), 1u);
+  const auto& fields = entry->elements[0].elements[1].elements;
+  ASSERT_EQ(fields.size(), 14u);
+  EXPECT_EQ(fields[0].str, "rid");
+  EXPECT_EQ(fields[1].str, "1-42-1");
+}
+
+TEST_F(SeckillIntegrationTest, EveryRejectionLeavesNothingBehind) {
+  int64_t now = NowEpochMs();
+  Sale(1, 1, 1, now + 60'000, now + 120'000);  // not started
+  Sale(2, 1, 1, now - 120'000, now - 60'000);  // ended
+  Sale(3, 2, 1, now - 1000, now + 60'000);     // limit 1
+  Sale(4, 0, 1, now - 1000, now + 60'000);     // sold out
+  Sale(5, 1, 5, now - 1000, now + 60'000);     // fewer than asked
+  EXPECT_EQ(Buy(1, 7).code(), Code::kNotStarted);
+  EXPECT_EQ(Buy(2, 7).code(), Code::kEnded);
+  ASSERT_TRUE(Buy(3, 7).ok());
+  EXPECT_EQ(Buy(3, 7).code(), Code::kLimitReached);
+  EXPECT_EQ(Buy(4, 7).code(), Code::kSoldOut);
+  EXPECT_EQ(Buy(5, 7, 3).code(), Code::kConflict);
+  EXPECT_EQ(Buy(99, 7).code(), Code::kNotFound);
+  EXPECT_EQ(Int({"GET", StockKey(1)}), 1);
+  EXPECT_EQ(Int({"GET", StockKey(3)}), 1);
+  EXPECT_EQ(Int({"GET", StockKey(5)}), 1);
+  EXPECT_EQ(Int({"XLEN", OutboxKey(3)}), 1) << "only the one accepted reservation";
+  for (int64_t s : {1, 2, 4, 5}) EXPECT_EQ(Int({"XLEN", OutboxKey(s)}), 0);
+}
+
+TEST_F(SeckillIntegrationTest, ScriptIsReloadedAfterScriptFlush) {
+  int64_t now = NowEpochMs();
+  Sale(1, 5, 5, now - 1000, now + 60'000);
+  ASSERT_TRUE(Buy(1, 1).ok());
+  ASSERT_TRUE(sync_->Command({"SCRIPT", "FLUSH"}).ok());
+  auto r = Buy(1, 2);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->stock_left, 3);
+}
+
+TEST_F(SeckillIntegrationTest, ManyConcurrentPurchasesNeverOversell) {
+  int64_t now = NowEpochMs();
+  Sale(1, 100, 1, now - 1000, now + 60'000);
+  int accepted = 0, sold_out = 0, other = 0;
+  for (int user = 1; user <= 500; ++user) {
+    asio::co_spawn(
+        io_,
+        [&, user]() -> asio::awaitable<void> {
+          Result<Reservation> r = co_await service_->Purchase(1, user, 1, "00-tp");
+          if (r.ok()) ++accepted;
+          else if (r.code() == Code::kSoldOut) ++sold_out;
+          else ++other;
+        },
+        asio::detached);
+  }
+  for (int i = 0; i < 1000 && accepted + sold_out + other < 500; ++i) io_.run_for(10ms);
+  EXPECT_EQ(accepted, 100);
+  EXPECT_EQ(sold_out, 400);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(Int({"GET", StockKey(1)}), 0);
+  EXPECT_EQ(Int({"HLEN", BuyersKey(1)}), 100);
+  EXPECT_EQ(Int({"XLEN", OutboxKey(1)}), 100);
+}
+
+TEST_F(SeckillIntegrationTest, RedisDownIsUnavailableThenRecovers) {
+  int64_t now = NowEpochMs();
+  Sale(1, 5, 5, now - 1000, now + 60'000);
+  ASSERT_TRUE(testing::SharedRedis().Kill9().ok());
+  auto down = Buy(1, 1);
+  EXPECT_TRUE(down.code() == Code::kUnavailable || down.code() == Code::kTimeout)
+      << down.error().message;
+  ASSERT_TRUE(testing::SharedRedis().Restart().ok());
+  for (int i = 0; i < 500 && !client_->connected(); ++i) io_.run_for(10ms);
+  sync_->Disconnect();
+  auto up = Buy(1, 1);
+  ASSERT_TRUE(up.ok()) << up.error().message;
+}
+
+}  // namespace
+}  // namespace minishop::seckill
