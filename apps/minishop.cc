@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/consistency_cli.h"
 #include "app/provision.h"
 #include "app/serve.h"
 #include "auth/password.h"
@@ -60,6 +61,18 @@ int main(int argc, char** argv) {
   provision->add_option("--prefix", provision_options.prefix, "Emails are <prefix>-<i>@load.test");
   provision->add_option("--ttl", provision_options.token_ttl_s, "Token lifetime in seconds");
   provision->add_option("--out", tokens_path, "File for '<user_id> <token>' lines")->required();
+
+  // Redis ↔ PostgreSQL consistency (docs/consistency.md).
+  auto* reconcile = app.add_subcommand("reconcile", "Compare a sale's Redis keys with PostgreSQL");
+  int64_t reconcile_sale = 0;
+  bool repair = false;
+  reconcile->add_option("--sale", reconcile_sale, "Sale id")->required();
+  reconcile->add_flag("--repair", repair, "Rewrite Redis from PostgreSQL (the source of truth)");
+  auto* inventory = app.add_subcommand("inventory", "Inventory operations")->require_subcommand(1);
+  auto* rebuild = inventory->add_subcommand(
+      "rebuild", "Recreate a sale's lost Redis keys from PostgreSQL (waits for queued orders)");
+  int64_t rebuild_sale = 0;
+  rebuild->add_option("--sale", rebuild_sale, "Sale id")->required();
   CLI11_PARSE(app, argc, argv);
 
   if (version->parsed()) {
@@ -78,6 +91,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (migrate->parsed()) return Migrate(*config);
+  if (reconcile->parsed()) return minishop::app::RunReconcile(*config, reconcile_sale, repair);
+  if (rebuild->parsed()) return minishop::app::RunRebuild(*config, rebuild_sale);
   if (provision->parsed()) {
     std::ofstream out(tokens_path, std::ios::trunc);
     auto made = minishop::app::ProvisionUsers(*config, provision_options, out);

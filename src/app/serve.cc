@@ -14,9 +14,11 @@
 #include "gateway/gateway.h"
 #include "infra/pg/pool.h"
 #include "infra/redis/async_client.h"
+#include "inventory/consistency_jobs.h"
 #include "inventory/inventory_service.h"
 #include "net/event_loops.h"
 #include "net/http_server.h"
+#include "order/lifecycle_jobs.h"
 #include "order/order_worker.h"
 #include "seckill/relay.h"
 
@@ -107,6 +109,8 @@ int Serve(const Config& config, const Roles& roles) {
 
   std::unique_ptr<seckill::OutboxRelay> relay;
   std::unique_ptr<order::OrderWorker> worker;
+  std::unique_ptr<order::LifecycleJobs> lifecycle;
+  std::unique_ptr<inventory::ConsistencyJobs> consistency;
   gateway::GatewayShared shared{
       config, auth::JwtCodec(config.auth.jwt_secret), pool, catalog, metrics, {}};
   if (roles.seckill) {
@@ -116,6 +120,10 @@ int Serve(const Config& config, const Roles& roles) {
   }
   if (roles.order) {
     worker = std::make_unique<order::OrderWorker>(config, metrics);
+    lifecycle = std::make_unique<order::LifecycleJobs>(config, metrics);
+  }
+  if (roles.inventory) {
+    consistency = std::make_unique<inventory::ConsistencyJobs>(config, metrics);
   }
   shared.public_api = roles.gateway;
 
@@ -138,6 +146,8 @@ int Serve(const Config& config, const Roles& roles) {
   loops.Start();
   if (relay) relay->Start();
   if (worker) worker->Start();
+  if (lifecycle) lifecycle->Start();
+  if (consistency) consistency->Start();
   spdlog::info(
       "minishop serving on {}:{} with {} loops (gateway={} seckill={} order={} inventory={})",
       config.server.host, server.port(), loops.size(), roles.gateway, roles.seckill, roles.order,
@@ -153,6 +163,8 @@ int Serve(const Config& config, const Roles& roles) {
   // batch; anything else stays in Redis / RabbitMQ for the next start (at-least-once).
   if (relay) relay->Stop();
   if (worker) worker->Stop();
+  if (lifecycle) lifecycle->Stop();
+  if (consistency) consistency->Stop();
   for (int i = 0; i < loops.size(); ++i) {
     redis::AsyncClient* c = redis_clients[i].get();
     RunOnLoop(loops.loop(i), [c] { c->Stop(); });

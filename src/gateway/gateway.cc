@@ -127,8 +127,31 @@ asio::awaitable<Result<net::Response>> Gateway::Route(net::Request& request, con
     if ((p[4] == "purchase" && !post) || (p[4] == "order" && !get)) co_return BadMethod();
     Result<auth::Claims> caller = Authenticate(request);
     if (!caller.ok()) co_return caller.error();
-    if (p[4] == "purchase") co_return co_await Purchase(request, *caller, *id);
+    if (p[4] == "purchase") {
+      if (request.message.count("Idempotency-Key") != 0)
+        co_return co_await KeyedPurchase(request, *caller, *id);
+      co_return co_await Purchase(request, *caller, *id);
+    }
     co_return co_await MyReservation(*caller, *id);
+  }
+  if (group == "orders" && n == 5 && (p[4] == "pay" || p[4] == "cancel")) {
+    if (!post) co_return BadMethod();
+    Result<auth::Claims> caller = Authenticate(request);
+    if (!caller.ok()) co_return caller.error();
+    std::optional<int64_t> id = ParseId(p[3]);
+    if (!id) co_return MakeError(Code::kNotFound, "no such order");
+    if (p[4] == "pay") co_return co_await PayOrder(request, *caller, *id);
+    co_return co_await CancelOrder(request, *caller, *id);
+  }
+  if (group == "admin" && n >= 4 && n <= 5 && p[3] == "dead-letters") {
+    const bool replay = n == 5;
+    if (replay && p[4] != "replay") co_return NotFound();
+    if ((replay && !post) || (!replay && !get)) co_return BadMethod();
+    Result<auth::Claims> caller = Authenticate(request);
+    if (!caller.ok()) co_return caller.error();
+    if (caller->role != auth::Role::kAdmin)
+      co_return MakeError(Code::kForbidden, "this endpoint needs the admin role");
+    co_return co_await DeadLetters(request, replay);
   }
   if (group == "orders" && (n == 3 || n == 4)) {
     if (!get) co_return BadMethod();

@@ -20,6 +20,7 @@
 #include "infra/redis/async_client.h"
 #include "inventory/sale.h"
 #include "net/http_types.h"
+#include "order/payment.h"
 #include "seckill/seckill_service.h"
 
 namespace minishop::gateway {
@@ -75,6 +76,23 @@ class Gateway final : public net::HttpHandler {
   boost::asio::awaitable<Result<net::Response>> CreateSale(const net::Request& request);
   boost::asio::awaitable<Result<net::Response>> Stats(int64_t sale_id);
 
+  // Order lifecycle and keyed purchases (api_orders.cc).
+  boost::asio::awaitable<Result<net::Response>> PayOrder(const net::Request& request,
+                                                         const auth::Claims& caller,
+                                                         int64_t order_id);
+  boost::asio::awaitable<Result<net::Response>> CancelOrder(const net::Request& request,
+                                                            const auth::Claims& caller,
+                                                            int64_t order_id);
+  // Purchase with an Idempotency-Key: the first answer is kept and replayed.
+  boost::asio::awaitable<Result<net::Response>> KeyedPurchase(const net::Request& request,
+                                                              const auth::Claims& caller,
+                                                              int64_t sale_id);
+  order::PaymentProvider& Payments(const boost::asio::any_io_executor& executor);
+
+  // Dead-letter queue (api_admin.cc): list, or replay to the reservation queue.
+  boost::asio::awaitable<Result<net::Response>> DeadLetters(const net::Request& request,
+                                                            bool replay);
+
   // Helpers.
   Result<auth::Claims> Authenticate(const net::Request& request) const;
   const inventory::SaleCatalog::Snapshot& Catalog();
@@ -88,6 +106,7 @@ class Gateway final : public net::HttpHandler {
   uint64_t catalog_version_ = 0;
   std::mt19937_64 rng_;
   std::unordered_map<std::string, Counter*> counters_;
+  std::unique_ptr<order::PaymentProvider> payments_;  // created on first use
 };
 
 // Parses a JSON request body: kUnsupportedMediaType for a non-JSON content type,

@@ -113,22 +113,43 @@ nlohmann::json EvaluateStats(const StatsInput& in) {
     auto it = in.pg_units.find(user);
     if (it == in.pg_units.end() || it->second != units) every_reservation_ordered = false;
   }
+  // I5: Redis returned exactly the closed orders, each once and with its units (the hash
+  // holds an order at most once; I1's equation catches units returned twice).
+  int64_t returned_units = 0, closed_units = 0;
+  bool returned_once = in.redis_returned.size() == in.pg_closed.size() &&
+                       in.redis_kept_units == in.pg_kept_units && in.pg_returns_pending == 0;
+  for (const auto& [order, units] : in.redis_returned) {
+    returned_units += units;
+    auto it = in.pg_closed.find(order);
+    if (it == in.pg_closed.end() || it->second != units) returned_once = false;
+  }
+  for (const auto& [order, units] : in.pg_closed) closed_units += units;
+  const int64_t live_units = pg_units - in.pg_kept_units;
+  const int64_t drift = in.redis_stock + reserved_units - in.redis_kept_units - in.initial_stock;
   nlohmann::json invariants = {
-      {"i1_no_oversell", pg_units <= in.initial_stock && in.redis_stock >= 0 &&
-                             in.redis_stock + reserved_units == in.initial_stock},
+      {"i1_no_oversell",
+       live_units <= in.initial_stock && in.redis_stock >= 0 && drift == 0},
       {"i2_per_user_limit",
        max_redis_user <= in.limit_per_user && max_pg_user <= in.limit_per_user},
       {"i3_no_lost_order", every_reservation_ordered},
-      {"i4_no_phantom_order", every_order_reserved}};
+      {"i4_no_phantom_order", every_order_reserved},
+      {"i5_stock_returned_once", returned_once}};
   return {{"initial_stock", in.initial_stock},
           {"redis_stock", in.redis_stock},
           {"reserved_units", reserved_units},
           {"buyers_redis", in.redis_units.size()},
           {"orders_pg", in.pg_orders},
           {"order_units_pg", pg_units},
+          {"live_units_pg", live_units},
           {"distinct_buyers_pg", in.pg_units.size()},
           {"outbox_backlog", in.outbox_backlog},
           {"in_flight_units", reserved_units - pg_units},
+          {"closed_orders_pg", in.pg_closed.size()},
+          {"closed_units_pg", closed_units},
+          {"returned_orders_redis", in.redis_returned.size()},
+          {"returned_units_redis", returned_units},
+          {"returns_pending", in.pg_returns_pending},
+          {"stock_drift", drift},
           {"invariants", invariants}};
 }
 
@@ -140,27 +161,57 @@ asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg:
   // Read PostgreSQL first: anything that reaches it afterwards was reserved before the
   // Redis read below, so a sale in progress cannot show a phantom order.
   const int64_t sale_id = sale.id;
-  using PgCounts = std::pair<std::unordered_map<int64_t, int64_t>, int64_t>;
+  struct PgCounts {
+    std::unordered_map<int64_t, int64_t> units;
+    int64_t orders = 0;
+    int64_t kept = 0;
+    std::unordered_map<int64_t, int64_t> closed;
+    int64_t pending = 0;
+  };
+  const bool rebuy = sale.rebuy_after_return;
   // Named, not a temporary in the co_await: GCC 12 destroys lambda temporaries
   // of a co_await expression twice.
-  auto job = [sale_id](pg::Connection* db) -> Result<PgCounts> {
+  auto job = [sale_id, rebuy](pg::Connection* db) -> Result<PgCounts> {
     if (db == nullptr) return MakeError(Code::kUnavailable, "postgres unavailable");
     auto rows = db->Exec(
-        "SELECT user_id, sum(quantity), count(*) FROM orders "
-        "WHERE sale_id = $1 AND status <> 'cancelled' GROUP BY user_id",
+        "SELECT id, user_id, quantity, status IN ('cancelled', 'expired'), stock_return"
+        " FROM orders WHERE sale_id = $1",
         {std::to_string(sale_id)});
     if (!rows.ok()) return rows.error();
     PgCounts out;
     for (size_t r = 0; r < rows->size(); ++r) {
-      out.first[rows->GetInt64(r, 0).value_or(0)] = rows->GetInt64(r, 1).value_or(0);
-      out.second += rows->GetInt64(r, 2).value_or(0);
+      const int64_t user = rows->GetInt64(r, 1).value_or(0);
+      const int64_t qty = rows->GetInt64(r, 2).value_or(0);
+      const bool closed = rows->Get(r, 3) == "t";
+      ++out.orders;
+      if (closed) {
+        out.closed[rows->GetInt64(r, 0).value_or(0)] = qty;
+        if (rows->Get(r, 4) == "pending") ++out.pending;
+        if (rebuy) continue;
+        out.kept += qty;
+      }
+      out.units[user] += qty;
     }
     return out;
   };
   Result<PgCounts> pg = co_await pg::AsyncRun(pool, std::move(job), asio::use_awaitable);
   if (!pg.ok()) co_return pg.error();
-  in.pg_units = std::move(pg->first);
-  in.pg_orders = pg->second;
+  in.pg_units = std::move(pg->units);
+  in.pg_orders = pg->orders;
+  in.pg_kept_units = pg->kept;
+  in.pg_closed = std::move(pg->closed);
+  in.pg_returns_pending = pg->pending;
+  Result<Reply> returned = co_await Run(redis, Argv("HGETALL", seckill::ReturnedKey(sale.id)));
+  if (!returned.ok()) co_return returned.error();
+  for (size_t i = 0; i + 1 < returned->elements.size(); i += 2) {
+    const std::string& field = returned->elements[i].str;
+    const int64_t value = ToInt(returned->elements[i + 1]);
+    if (field == "kept_units") {
+      in.redis_kept_units = value;
+    } else if (field.rfind("o:", 0) == 0) {
+      in.redis_returned[std::strtoll(field.c_str() + 2, nullptr, 10)] = value;
+    }
+  }
   Result<Reply> stock = co_await Run(redis, Argv("GET", seckill::StockKey(sale.id)));
   if (!stock.ok()) co_return stock.error();
   in.redis_stock = stock->is_nil() ? 0 : ToInt(*stock);

@@ -24,8 +24,9 @@ boost::asio::awaitable<void> RefreshCatalog(redis::AsyncClient& redis, pg::Pool&
                                             SaleCatalog& catalog,
                                             std::chrono::milliseconds interval);
 
-// Counts in PostgreSQL and Redis for one sale and the invariants I1–I4 (DESIGN.md §3)
-// evaluated on them. kUnavailable if either store is unreachable.
+// Counts in PostgreSQL and Redis for one sale and the invariants I1–I5 (DESIGN.md §3)
+// evaluated on them, plus the stock-return bookkeeping. kUnavailable if either store is
+// unreachable.
 boost::asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg::Pool& pool,
                                                          const Sale& sale);
 
@@ -36,8 +37,17 @@ struct StatsInput {
   int64_t redis_stock = 0;
   int64_t outbox_backlog = 0;
   std::unordered_map<int64_t, int64_t> redis_units;  // user -> units reserved (buyers hash)
-  std::unordered_map<int64_t, int64_t> pg_units;     // user -> units in non-cancelled orders
+  // user -> units of the user's orders that count toward the limit: live ones, plus closed
+  // (cancelled/expired) ones when the sale does not let returning shoppers buy again.
+  std::unordered_map<int64_t, int64_t> pg_units;
   int64_t pg_orders = 0;
+  // Stock returns (I5). Units of closed orders included in pg_units, and PostgreSQL's
+  // closed orders / Redis's returned orders (order id -> units).
+  int64_t pg_kept_units = 0;
+  std::unordered_map<int64_t, int64_t> pg_closed;
+  int64_t pg_returns_pending = 0;  // closed orders whose saga step is not finished
+  std::unordered_map<int64_t, int64_t> redis_returned;
+  int64_t redis_kept_units = 0;  // returned units whose buyer quota was kept
 };
 nlohmann::json EvaluateStats(const StatsInput& in);
 

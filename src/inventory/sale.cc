@@ -39,12 +39,13 @@ Sale SaleFromRow(const pg::Rows& rows, size_t r) {
   s.limit_per_user = rows.GetInt64(r, 5).value_or(1);
   s.starts_at_ms = rows.GetInt64(r, 6).value_or(0);
   s.ends_at_ms = rows.GetInt64(r, 7).value_or(0);
+  s.rebuy_after_return = rows.Get(r, 8) == "t";
   return s;
 }
 
 constexpr const char* kSaleColumns =
     "id, product_name, product_description, price_cents, stock_total, limit_per_user, "
-    "starts_at_ms, ends_at_ms";
+    "starts_at_ms, ends_at_ms, rebuy_after_return";
 
 }  // namespace
 
@@ -59,6 +60,10 @@ Result<Sale> ParseNewSale(const nlohmann::json& body) {
   if (st.ok()) st = ReadInt(body, "starts_at_ms", true, s.starts_at_ms);
   if (st.ok()) st = ReadInt(body, "ends_at_ms", true, s.ends_at_ms);
   if (!st.ok()) return st.error();
+  if (auto it = body.find("rebuy_after_return"); it != body.end()) {
+    if (!it->is_boolean()) return Bad("rebuy_after_return must be a boolean");
+    s.rebuy_after_return = it->get<bool>();
+  }
   if (s.product_name.empty()) return Bad("product_name must not be empty");
   if (s.price_cents < 0) return Bad("price_cents must be >= 0");
   if (s.stock_total < 0 || s.stock_total > 100'000'000) return Bad("stock must be in 0..100000000");
@@ -77,7 +82,8 @@ nlohmann::json SaleToJson(const Sale& sale, int64_t stock_left) {
                       {"stock_total", sale.stock_total},
                       {"limit_per_user", sale.limit_per_user},
                       {"starts_at_ms", sale.starts_at_ms},
-                      {"ends_at_ms", sale.ends_at_ms}};
+                      {"ends_at_ms", sale.ends_at_ms},
+                      {"rebuy_after_return", sale.rebuy_after_return}};
   if (stock_left >= 0) j["stock_left"] = stock_left;
   return j;
 }
@@ -85,10 +91,12 @@ nlohmann::json SaleToJson(const Sale& sale, int64_t stock_left) {
 Result<Sale> InsertSale(pg::Connection& db, Sale sale) {
   auto rows = db.Exec(
       "INSERT INTO sales (product_name, product_description, price_cents, stock_total, "
-      "limit_per_user, starts_at_ms, ends_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+      "limit_per_user, starts_at_ms, ends_at_ms, rebuy_after_return)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
       {sale.product_name, sale.product_description, std::to_string(sale.price_cents),
        std::to_string(sale.stock_total), std::to_string(sale.limit_per_user),
-       std::to_string(sale.starts_at_ms), std::to_string(sale.ends_at_ms)});
+       std::to_string(sale.starts_at_ms), std::to_string(sale.ends_at_ms),
+       std::string(sale.rebuy_after_return ? "true" : "false")});
   if (!rows.ok()) return rows.error();
   sale.id = rows->GetInt64(0, 0).value_or(0);
   return sale;

@@ -26,6 +26,9 @@ struct Sale {
   int64_t limit_per_user = 1;
   int64_t starts_at_ms = 0;
   int64_t ends_at_ms = 0;
+  // Whether a shopper whose order was cancelled or expired may buy again (the returned
+  // units leave the shopper's count toward limit_per_user).
+  bool rebuy_after_return = false;
 };
 
 // Builds a new sale from an admin's JSON body. kBadRequest naming the field for a missing
@@ -33,7 +36,7 @@ struct Sale {
 Result<Sale> ParseNewSale(const nlohmann::json& body);
 
 // {"id","product_name","product_description","price_cents","stock_total","limit_per_user",
-//  "starts_at_ms","ends_at_ms"} plus "stock_left" when >= 0.
+//  "starts_at_ms","ends_at_ms","rebuy_after_return"} plus "stock_left" when >= 0.
 nlohmann::json SaleToJson(const Sale& sale, int64_t stock_left);
 
 Result<Sale> InsertSale(pg::Connection& db, Sale sale);

@@ -92,5 +92,38 @@ TEST(EvaluateStatsTest, PendingOutboxMeansNotYetOrdered) {
   EXPECT_EQ(j["in_flight_units"], 1);
 }
 
+TEST(EvaluateStatsTest, ReturnedUnitsKeepTheBooksBalanced) {
+  StatsInput in;
+  in.initial_stock = 2;
+  in.redis_stock = 1;               // one of two units came back
+  in.redis_units = {{1, 1}, {2, 1}};  // both shoppers keep their count (no rebuy)
+  in.pg_units = {{1, 1}, {2, 1}};
+  in.pg_kept_units = 1;
+  in.pg_closed = {{10, 1}};
+  in.redis_returned = {{10, 1}};
+  in.redis_kept_units = 1;
+  auto j = EvaluateStats(in);
+  EXPECT_TRUE(j["invariants"]["i1_no_oversell"]);
+  EXPECT_TRUE(j["invariants"]["i3_no_lost_order"]);
+  EXPECT_TRUE(j["invariants"]["i5_stock_returned_once"]);
+  EXPECT_EQ(j["live_units_pg"], 1);
+}
+
+TEST(EvaluateStatsTest, DetectsAMissingOrDoubleReturn) {
+  StatsInput in;
+  in.initial_stock = 2;
+  in.redis_stock = 2;  // one unit returned twice: one too many
+  in.redis_units = {{1, 1}, {2, 1}};
+  in.pg_units = {{1, 1}, {2, 1}};
+  in.pg_kept_units = 1;
+  in.pg_closed = {{10, 1}, {11, 1}};  // order 11 closed, never returned
+  in.redis_returned = {{10, 1}};
+  in.redis_kept_units = 1;
+  auto j = EvaluateStats(in);
+  EXPECT_FALSE(j["invariants"]["i1_no_oversell"]);
+  EXPECT_FALSE(j["invariants"]["i5_stock_returned_once"]);
+  EXPECT_EQ(j["stock_drift"], 1);
+}
+
 }  // namespace
 }  // namespace minishop::inventory

@@ -8,10 +8,13 @@ constexpr const char* kInsertSql =
     " reserved_at_ms, traceparent)"
     " SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[],"
     " $6::bigint[], $7::text[])"
-    " ON CONFLICT (reservation_id) DO NOTHING";
+    " ON CONFLICT (reservation_id, reserved_at_ms) DO NOTHING";
 
+// A reservation is (reservation_id, reserved_at_ms): see migrations/0002_order_lifecycle.sql.
 constexpr const char* kSelectSql =
-    "SELECT id, reservation_id, sale_id, status FROM orders WHERE reservation_id = ANY($1::text[])";
+    "SELECT o.id, o.reservation_id, o.sale_id, o.status, o.user_id, o.quantity"
+    " FROM orders o JOIN unnest($1::text[], $2::bigint[]) AS k (rid, ts)"
+    " ON o.reservation_id = k.rid AND o.reserved_at_ms = k.ts";
 
 std::string IntArray(const std::vector<int64_t>& values) {
   std::string out = "{";
@@ -43,13 +46,18 @@ Result<int64_t> Insert(pg::Connection& conn, const Reservation* first, size_t co
 
 Result<std::vector<StoredOrder>> Select(pg::Connection& conn, const std::vector<Reservation>& batch) {
   std::vector<std::string> rids;
-  for (const Reservation& r : batch) rids.push_back(r.reservation_id);
-  Result<pg::Rows> rows = conn.Exec(kSelectSql, {TextArray(rids)});
+  std::vector<int64_t> tss;
+  for (const Reservation& r : batch) {
+    rids.push_back(r.reservation_id);
+    tss.push_back(r.ts_ms);
+  }
+  Result<pg::Rows> rows = conn.Exec(kSelectSql, {TextArray(rids), IntArray(tss)});
   if (!rows.ok()) return rows.error();
   std::vector<StoredOrder> out;
   for (size_t i = 0; i < rows->size(); ++i) {
     out.push_back(StoredOrder{std::string(rows->Get(i, 1)), rows->GetInt64(i, 0).value_or(0),
-                              rows->GetInt64(i, 2).value_or(0), std::string(rows->Get(i, 3))});
+                              rows->GetInt64(i, 2).value_or(0), std::string(rows->Get(i, 3)),
+                              rows->GetInt64(i, 4).value_or(0), rows->GetInt64(i, 5).value_or(0)});
   }
   return out;
 }

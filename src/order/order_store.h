@@ -19,6 +19,8 @@ struct StoredOrder {
   int64_t order_id = 0;
   int64_t sale_id = 0;
   std::string status;  // awaiting_payment | paid | cancelled | expired
+  int64_t user_id = 0;
+  int64_t quantity = 0;
 };
 
 struct WriteResult {
@@ -31,7 +33,7 @@ struct WriteResult {
 std::string TextArray(const std::vector<std::string>& values);
 
 // Inserts the orders of `batch` whose reservation_id is new, in one transaction with one
-// multi-row INSERT … ON CONFLICT (reservation_id) DO NOTHING, and returns the row of every
+// multi-row INSERT … ON CONFLICT (reservation_id, reserved_at_ms) DO NOTHING, and returns the row of every
 // reservation (so redeliveries learn their order id too). If the batch violates a check or
 // foreign key (unknown sale or user), retries one row at a time and reports the offending
 // reservations in `rejected` instead of failing. Errors (nothing is half-written; a retry

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "infra/amqp/consumer.h"
 #include "infra/pg/connection.h"
+#include "infra/redis/script_runner.h"
 #include "infra/redis/sync_client.h"
 #include "seckill/keys.h"
 
@@ -33,6 +34,8 @@ OrderWorker::OrderWorker(const Config& config, MetricsRegistry& metrics)
       dead_lettered_(metrics.GetCounter("minishop_dead_lettered_total",
                                         "Malformed messages moved to the dead-letter queue",
                                         "stage=\"order\"")),
+      adopted_(metrics.GetCounter("minishop_order_adopted_units_total",
+                                  "Units of orders whose reservation Redis had lost, re-reserved")),
       errors_(metrics.GetCounter("minishop_order_errors_total",
                                  "Order worker rounds that failed on a dependency")),
       batch_seconds_(metrics.GetHistogram("minishop_order_batch_seconds",
@@ -170,19 +173,58 @@ Status OrderWorker::Write() {
   return OkStatus();
 }
 
+// KEYS: stock, buyers, status of one sale. ARGV: (reservation_id, order_id, status, user_id,
+// qty) per order. Publishes each order's status unless Redis already shows a final state of
+// that order (or the id names a newer reservation). A reservation Redis has no trace of
+// (its purchase was lost from the AOF, or the sale was rebuilt before the order landed) is
+// adopted: its units are taken from the stock and added to the buyer, so Redis and
+// PostgreSQL agree again. Reply: units adopted.
+namespace {
+const redis::Script& CacheScript() {
+  static const redis::Script script(R"lua(
+local adopted = 0
+for i = 1, #ARGV, 5 do
+  local rid, oid, st, user, qty = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
+  local cur = redis.call('HGET', KEYS[3], rid)
+  local live = st == 'awaiting_payment' or st == 'paid'
+  if not cur then
+    if live and redis.call('EXISTS', KEYS[1]) == 1 then
+      redis.call('DECRBY', KEYS[1], qty)
+      redis.call('HINCRBY', KEYS[2], user, qty)
+      redis.call('HSETNX', KEYS[3], 'u:' .. user, rid)
+      adopted = adopted + qty
+    end
+    redis.call('HSET', KEYS[3], rid, st .. ':' .. oid)
+  elseif (cur == 'pending' and live) or cur == 'awaiting_payment:' .. oid then
+    redis.call('HSET', KEYS[3], rid, st .. ':' .. oid)
+  end
+end
+return adopted
+)lua");
+  return script;
+}
+}  // namespace
+
 Status OrderWorker::Cache() {
-  std::map<int64_t, std::vector<std::string>> hsets;  // sale → HSET argv
+  std::map<int64_t, std::vector<std::string>> args;  // sale → script ARGV
   for (const StoredOrder& o : batch_.orders) {
-    auto& argv = hsets[o.sale_id];
-    if (argv.empty()) argv = {"HSET", seckill::StatusKey(o.sale_id)};
+    auto& argv = args[o.sale_id];
     argv.push_back(o.reservation_id);
-    argv.push_back(o.status + ":" + std::to_string(o.order_id));
+    argv.push_back(std::to_string(o.order_id));
+    argv.push_back(o.status);
+    argv.push_back(std::to_string(o.user_id));
+    argv.push_back(std::to_string(o.quantity));
   }
-  std::vector<std::vector<std::string>> cmds;
-  for (auto& [sale, argv] : hsets) cmds.push_back(std::move(argv));
-  if (!cmds.empty()) {
-    auto replies = redis_->Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
-    if (!replies.ok()) return replies.error();
+  for (auto& [sale, argv] : args) {
+    std::vector<std::string> keys = {seckill::StockKey(sale), seckill::BuyersKey(sale),
+                                     seckill::StatusKey(sale)};
+    Result<redis::Reply> adopted = redis::EvalScript(*redis_, CacheScript(), keys, argv);
+    if (!adopted.ok()) return adopted.error();
+    if (adopted->integer > 0) {
+      spdlog::warn("order worker: sale {}: adopted {} units Redis had no reservation for", sale,
+                   adopted->integer);
+      adopted_.Inc(static_cast<uint64_t>(adopted->integer));
+    }
   }
   batch_.cached = true;
   return OkStatus();

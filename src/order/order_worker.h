@@ -1,7 +1,8 @@
 // OrderWorker: turns reservation messages into PostgreSQL orders. It runs on its own thread
 // with blocking clients; Start and Stop may be called from any one controlling thread.
 // Each batch is written in one transaction (idempotent by reservation id), its status is
-// set in Redis (ms:{s<id>}:status <reservation_id> → "<status>:<order_id>"), and only
+// set in Redis (ms:{s<id>}:status <reservation_id> → "<status>:<order_id>"; a reservation
+// Redis lost is re-reserved there, see CacheScript in order_worker.cc), and only
 // then acknowledged, so a crash at any point leads to a redelivery, never a lost or
 // duplicated order. Poison messages (malformed, unknown sale or user) are rejected to the
 // dead-letter queue.
@@ -84,6 +85,7 @@ class OrderWorker {
   Counter& batches_;
   Counter& messages_;
   Counter& dead_lettered_;
+  Counter& adopted_;
   Counter& errors_;
   Histogram& batch_seconds_;
 

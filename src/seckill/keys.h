@@ -12,11 +12,16 @@
 //                                                  | "expired:<order_id>"
 //   ms:{s<id>}:outbox  stream one entry per reservation, fields:
 //                              rid, sale, user, qty, price, ts (epoch ms), tp (traceparent)
+//   ms:{s<id>}:returned hash  o:<order_id> -> units returned to stock for that order (written
+//                              once, by the stock-return script: order/saga.h), and
+//                              kept_units -> returned units whose buyer quota was kept
 //   ms:sales           set    ids of sales whose outbox the relay drains
 //
 // A reservation id is "<sale_id>-<user_id>-<n>" where n is the index of the user's first
 // unit in this reservation (1-based). It is deterministic, unique per (sale, user, unit) and
-// is the idempotency key of the order row (orders.reservation_id UNIQUE).
+// is, with the reservation's ts, the idempotency key of the order row (UNIQUE
+// (reservation_id, reserved_at_ms): an id is reused only after its units were returned to
+// a sale that lets returning shoppers buy again).
 //
 // The AMQP message the relay publishes (persistent, content-type application/json, header
 // "traceparent") is: {"reservation_id":"…","sale_id":N,"user_id":N,"qty":N,
@@ -34,6 +39,7 @@ inline std::string StockKey(int64_t sale_id) { return SaleTag(sale_id) + ":stock
 inline std::string BuyersKey(int64_t sale_id) { return SaleTag(sale_id) + ":buyers"; }
 inline std::string StatusKey(int64_t sale_id) { return SaleTag(sale_id) + ":status"; }
 inline std::string OutboxKey(int64_t sale_id) { return SaleTag(sale_id) + ":outbox"; }
+inline std::string ReturnedKey(int64_t sale_id) { return SaleTag(sale_id) + ":returned"; }
 inline constexpr const char* kActiveSalesKey = "ms:sales";
 inline constexpr const char* kRelayGroup = "relay";
 

@@ -1,0 +1,117 @@
+#include "inventory/consistency_jobs.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "infra/pg/connection.h"
+#include "inventory/reconcile.h"
+
+namespace minishop::inventory {
+namespace {
+constexpr std::chrono::milliseconds kRebuildCheck{2'000};
+}  // namespace
+
+ConsistencyJobs::ConsistencyJobs(const Config& config, MetricsRegistry& metrics)
+    : config_(config),
+      redis_(std::make_unique<redis::SyncClient>(
+          config.redis.host, config.redis.port,
+          std::chrono::milliseconds(config.redis.command_timeout_ms))),
+      drift_(metrics.GetGauge("minishop_inventory_drift",
+                              "Redis/PostgreSQL disagreement summed over sales, at the last "
+                              "reconciliation (units and records; 0 is healthy)")),
+      drifting_(metrics.GetGauge("minishop_inventory_sales_drifting",
+                                 "Sales whose Redis keys disagree with PostgreSQL")),
+      rebuilt_(metrics.GetCounter("minishop_inventory_rebuilds_total",
+                                  "Sales rebuilt in Redis from PostgreSQL")) {}
+
+ConsistencyJobs::~ConsistencyJobs() { Stop(); }
+
+void ConsistencyJobs::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void ConsistencyJobs::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool ConsistencyJobs::Stopping() {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
+Status ConsistencyJobs::EnsurePg() {
+  if (pg_ != nullptr) return OkStatus();
+  auto conn = pg::Connection::Open(config_.postgres.conninfo);
+  if (!conn.ok()) return conn.error();
+  pg_ = std::move(conn).value();
+  return OkStatus();
+}
+
+void ConsistencyJobs::Run() {
+  pthread_setname_np(pthread_self(), "inv-consistency");
+  int64_t next_reconcile_ms = NowSteadyUs() / 1000 + config_.inventory.reconcile_interval_ms;
+  for (;;) {
+    if (config_.inventory.rebuild_on_start) {
+      if (Status s = RebuildMissing(); !s.ok())
+        spdlog::warn("inventory rebuild check: {}", s.error().message);
+    }
+    const int64_t now_ms = NowSteadyUs() / 1000;
+    if (config_.inventory.reconcile_interval_ms > 0 && now_ms >= next_reconcile_ms) {
+      next_reconcile_ms = now_ms + config_.inventory.reconcile_interval_ms;
+      if (Status s = ReconcileAll(); !s.ok())
+        spdlog::warn("inventory reconciliation: {}", s.error().message);
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, kRebuildCheck, [this] { return stopping_; })) return;
+  }
+}
+
+Status ConsistencyJobs::RebuildMissing() {
+  if (Status s = EnsurePg(); !s.ok()) return s;
+  Result<std::vector<int64_t>> missing = SalesMissingFromRedis(*pg_, *redis_);
+  if (!missing.ok()) return missing.error();
+  for (int64_t sale : *missing) {
+    if (Stopping()) break;
+    spdlog::warn("sale {} has no Redis keys: rebuilding it from PostgreSQL", sale);
+    Result<Drift> r = Rebuild(config_, *pg_, *redis_, sale);
+    if (r.ok()) {
+      rebuilt_.Inc();
+    } else if (r.code() != Code::kConflict) {
+      return r.error();
+    }
+  }
+  return OkStatus();
+}
+
+Status ConsistencyJobs::ReconcileAll() {
+  redis::DistributedLock lock(*redis_, "ms:lock:reconcile");
+  auto lease = lock.TryAcquire(std::chrono::milliseconds(
+      std::max<int64_t>(config_.inventory.reconcile_interval_ms, 10'000)));
+  if (!lease.ok()) return lease.error();
+  if (!lease->has_value()) return OkStatus();  // another instance reconciles this round
+  if (Status s = EnsurePg(); !s.ok()) return s;
+  Result<std::vector<Sale>> sales = LoadSales(*pg_);
+  if (!sales.ok()) return sales.error();
+  int64_t total = 0, drifting = 0;
+  for (const Sale& sale : *sales) {
+    Result<ReconcileReport> report = Reconcile(*pg_, *redis_, sale.id, /*repair=*/false);
+    if (!report.ok()) return report.error();
+    if (report->before.total() > 0) {
+      ++drifting;
+      spdlog::warn("sale {} drifts: {}", sale.id, report->before.ToJson().dump());
+    }
+    total += report->before.total();
+  }
+  drift_.Set(total);
+  drifting_.Set(drifting);
+  (void)lock.Release(**lease);
+  return OkStatus();
+}
+
+}  // namespace minishop::inventory

@@ -1,0 +1,372 @@
+#include "inventory/reconcile.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+#include "common/clock.h"
+#include "infra/amqp/queue_info.h"
+#include "infra/redis/lock.h"
+#include "infra/redis/script_runner.h"
+#include "seckill/keys.h"
+
+namespace minishop::inventory {
+namespace {
+
+using redis::Reply;
+
+struct PgOrder {
+  int64_t id = 0;
+  int64_t user = 0;
+  int64_t qty = 0;
+  std::string status;
+  std::string stock_return;
+  std::string rid;
+  bool live() const { return status == "awaiting_payment" || status == "paid"; }
+};
+
+struct PgState {
+  Sale sale;
+  std::vector<PgOrder> orders;  // by reservation time
+};
+
+struct RedisState {
+  bool meta = false;
+  int64_t stock = 0;
+  std::map<int64_t, int64_t> buyers;
+  std::map<std::string, std::string> status;
+  std::map<int64_t, int64_t> returned;  // order id → units
+  int64_t kept_units = 0;
+};
+
+int64_t ToInt(const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); }
+
+Result<PgState> LoadPg(pg::Connection& db, int64_t sale_id) {
+  Result<std::vector<Sale>> sales = LoadSales(db);
+  if (!sales.ok()) return sales.error();
+  PgState st;
+  bool found = false;
+  for (const Sale& s : *sales) {
+    if (s.id == sale_id) {
+      st.sale = s;
+      found = true;
+    }
+  }
+  if (!found) return MakeError(Code::kNotFound, "no such sale");
+  auto rows = db.Exec(
+      "SELECT id, user_id, quantity, status, stock_return, reservation_id FROM orders"
+      " WHERE sale_id = $1 ORDER BY reserved_at_ms, id",
+      {std::to_string(sale_id)});
+  if (!rows.ok()) return rows.error();
+  for (size_t r = 0; r < rows->size(); ++r) {
+    st.orders.push_back(PgOrder{rows->GetInt64(r, 0).value_or(0), rows->GetInt64(r, 1).value_or(0),
+                                rows->GetInt64(r, 2).value_or(0), std::string(rows->Get(r, 3)),
+                                std::string(rows->Get(r, 4)), std::string(rows->Get(r, 5))});
+  }
+  return st;
+}
+
+Result<RedisState> LoadRedis(redis::SyncClient& redis, int64_t sale_id) {
+  std::vector<std::vector<std::string>> cmds = {
+      {"EXISTS", seckill::MetaKey(sale_id)},
+      {"GET", seckill::StockKey(sale_id)},
+      {"HGETALL", seckill::BuyersKey(sale_id)},
+      {"HGETALL", seckill::StatusKey(sale_id)},
+      {"HGETALL", seckill::ReturnedKey(sale_id)}};
+  auto replies = redis.Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
+  if (!replies.ok()) return replies.error();
+  const std::vector<Reply>& r = *replies;
+  RedisState st;
+  st.meta = r[0].integer == 1;
+  st.stock = r[1].is_nil() ? 0 : ToInt(r[1].str);
+  for (size_t i = 0; i + 1 < r[2].elements.size(); i += 2)
+    st.buyers[ToInt(r[2].elements[i].str)] = ToInt(r[2].elements[i + 1].str);
+  for (size_t i = 0; i + 1 < r[3].elements.size(); i += 2)
+    st.status[r[3].elements[i].str] = r[3].elements[i + 1].str;
+  for (size_t i = 0; i + 1 < r[4].elements.size(); i += 2) {
+    const std::string& field = r[4].elements[i].str;
+    if (field == "kept_units") {
+      st.kept_units = ToInt(r[4].elements[i + 1].str);
+    } else if (field.rfind("o:", 0) == 0) {
+      st.returned[ToInt(field.substr(2))] = ToInt(r[4].elements[i + 1].str);
+    }
+  }
+  return st;
+}
+
+Drift Compare(const PgState& pg, const RedisState& rs) {
+  Drift d;
+  d.sale_in_redis = rs.meta;
+  const bool rebuy = pg.sale.rebuy_after_return;
+  std::map<int64_t, int64_t> expected;  // user → units
+  int64_t kept = 0;
+  std::map<std::string, const PgOrder*> latest_by_rid;
+  for (const PgOrder& o : pg.orders) {
+    latest_by_rid[o.rid] = &o;
+    const bool returned = rs.returned.count(o.id) > 0;
+    if (o.live()) {
+      expected[o.user] += o.qty;
+      if (returned) ++d.returns;  // a live order's units were given back
+    } else if (!returned) {
+      // Closed in PostgreSQL, units still held in Redis.
+      expected[o.user] += o.qty;
+      if (o.stock_return == "pending") {
+        ++d.returns_pending;
+      } else {
+        ++d.returns;
+      }
+    } else if (!rebuy) {
+      expected[o.user] += o.qty;
+      kept += o.qty;
+    }
+  }
+  std::set<int64_t> users;
+  for (const auto& [u, q] : expected) users.insert(u);
+  for (const auto& [u, q] : rs.buyers) users.insert(u);
+  int64_t total = 0;
+  for (int64_t u : users) {
+    int64_t want = expected.count(u) ? expected.at(u) : 0;
+    int64_t have = rs.buyers.count(u) ? rs.buyers.at(u) : 0;
+    auto latest = rs.status.find("u:" + std::to_string(u));
+    bool pending = latest != rs.status.end() && rs.status.count(latest->second) &&
+                   rs.status.at(latest->second) == "pending";
+    if (pending && have > want) {
+      d.in_flight_units += have - want;
+      want = have;
+    }
+    d.buyer_units += std::llabs(have - want);
+    total += want;
+  }
+  if (rs.kept_units != kept) d.returns += 1;
+  d.stock = rs.stock - (pg.sale.stock_total - total + kept);
+  for (const auto& [rid, o] : latest_by_rid) {
+    auto it = rs.status.find(rid);
+    const std::string want = o->status + ":" + std::to_string(o->id);
+    if (it == rs.status.end() || (it->second != want && it->second != "pending")) ++d.statuses;
+  }
+  return d;
+}
+
+// KEYS: stock, buyers, status, returned. ARGV: stock_total, kept_units, then counted lists:
+// users (user, units), closed orders (order_id, units), statuses (rid, value, live 0/1),
+// latest reservation per user (user, rid). Keeps a user's in-flight reservation (latest
+// status "pending") on top of PostgreSQL's units. Reply: {stock, Σ buyers}.
+const redis::Script& RepairScript() {
+  static const redis::Script script(R"lua(
+local total_stock, kept = tonumber(ARGV[1]), tonumber(ARGV[2])
+local i = 3
+local function count() local n = tonumber(ARGV[i]); i = i + 1; return n end
+local want = {}
+for _ = 1, count() do want[ARGV[i]] = tonumber(ARGV[i + 1]); i = i + 2 end
+local cur = redis.call('HGETALL', KEYS[2])
+for k = 1, #cur, 2 do
+  local u, have = cur[k], tonumber(cur[k + 1])
+  local latest = redis.call('HGET', KEYS[3], 'u:' .. u)
+  if latest and redis.call('HGET', KEYS[3], latest) == 'pending' and have > (want[u] or 0) then
+    want[u] = have
+  end
+end
+redis.call('DEL', KEYS[2])
+local sum = 0
+for u, q in pairs(want) do
+  if q > 0 then redis.call('HSET', KEYS[2], u, q); sum = sum + q end
+end
+redis.call('DEL', KEYS[4])
+for _ = 1, count() do redis.call('HSET', KEYS[4], 'o:' .. ARGV[i], ARGV[i + 1]); i = i + 2 end
+if kept > 0 then redis.call('HSET', KEYS[4], 'kept_units', kept) end
+for _ = 1, count() do
+  local rid, value, live = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local now = redis.call('HGET', KEYS[3], rid)
+  if not (now == 'pending' and live == '0') then redis.call('HSET', KEYS[3], rid, value) end
+  i = i + 3
+end
+for _ = 1, count() do
+  local key = 'u:' .. ARGV[i]
+  local now = redis.call('HGET', KEYS[3], key)
+  if not now or redis.call('HGET', KEYS[3], now) ~= 'pending' then
+    redis.call('HSET', KEYS[3], key, ARGV[i + 1])
+  end
+  i = i + 2
+end
+local stock = total_stock - sum + kept
+redis.call('SET', KEYS[1], stock)
+return {stock, sum}
+)lua");
+  return script;
+}
+
+Status Repair(redis::SyncClient& redis, const PgState& pg) {
+  const bool rebuy = pg.sale.rebuy_after_return;
+  std::map<int64_t, int64_t> units;
+  std::vector<std::pair<int64_t, int64_t>> closed;
+  std::map<std::string, const PgOrder*> latest_by_rid;
+  std::map<int64_t, std::string> latest_by_user;
+  int64_t kept = 0;
+  for (const PgOrder& o : pg.orders) {
+    if (o.live() || !rebuy) units[o.user] += o.qty;
+    if (!o.live()) {
+      closed.emplace_back(o.id, o.qty);
+      if (!rebuy) kept += o.qty;
+    }
+    latest_by_rid[o.rid] = &o;
+    latest_by_user[o.user] = o.rid;
+  }
+  std::vector<std::string> args;
+  args.push_back(std::to_string(pg.sale.stock_total));
+  args.push_back(std::to_string(kept));
+  args.push_back(std::to_string(units.size()));
+  for (const auto& [u, q] : units) {
+    args.push_back(std::to_string(u));
+    args.push_back(std::to_string(q));
+  }
+  args.push_back(std::to_string(closed.size()));
+  for (const auto& [id, q] : closed) {
+    args.push_back(std::to_string(id));
+    args.push_back(std::to_string(q));
+  }
+  args.push_back(std::to_string(latest_by_rid.size()));
+  for (const auto& [rid, o] : latest_by_rid) {
+    args.push_back(rid);
+    args.push_back(o->status + ":" + std::to_string(o->id));
+    args.push_back(o->live() ? "1" : "0");
+  }
+  args.push_back(std::to_string(latest_by_user.size()));
+  for (const auto& [u, rid] : latest_by_user) {
+    args.push_back(std::to_string(u));
+    args.push_back(rid);
+  }
+  const int64_t id = pg.sale.id;
+  std::vector<std::string> keys = {seckill::StockKey(id), seckill::BuyersKey(id),
+                                   seckill::StatusKey(id), seckill::ReturnedKey(id)};
+  Result<Reply> r = redis::EvalScript(redis, RepairScript(), keys, args);
+  if (!r.ok()) return r.error();
+  // Closed orders are all in the returned hash now: their saga steps are complete.
+  return OkStatus();
+}
+
+Status OpenSale(redis::SyncClient& redis, const Sale& sale) {
+  std::vector<std::vector<std::string>> cmds = {
+      {"XGROUP", "CREATE", seckill::OutboxKey(sale.id), seckill::kRelayGroup, "0", "MKSTREAM"},
+      {"SADD", seckill::kActiveSalesKey, std::to_string(sale.id)},
+      {"HSET", seckill::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
+       std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user),
+       "price_cents", std::to_string(sale.price_cents), "stock_total",
+       std::to_string(sale.stock_total)}};
+  auto replies = redis.Pipeline(cmds);
+  if (!replies.ok()) return replies.error();
+  for (const Reply& r : *replies) {
+    if (r.is_error() && r.str.rfind("BUSYGROUP", 0) != 0)
+      return MakeError(Code::kInternal, "redis: " + r.str);
+  }
+  return OkStatus();
+}
+
+// Waits until nothing is queued for the order workers (two quiet looks in a row) and the
+// sale's outbox is empty, then gives a batch held by a worker time to commit.
+Status WaitForQuietQueue(const Config& config, redis::SyncClient& redis, int64_t sale_id) {
+  const amqp::ConnectOptions options = amqp::ConnectOptions::FromConfig(config.amqp);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(config.inventory.rebuild_drain_timeout_ms);
+  int quiet = 0;
+  while (quiet < 2) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return MakeError(Code::kTimeout, "reservations still queued; rebuild later");
+    Result<amqp::QueueCounts> q = amqp::InspectQueue(options, config.amqp.queue);
+    Result<Reply> backlog = redis.Command({"XLEN", seckill::OutboxKey(sale_id)});
+    if (!backlog.ok()) return backlog.error();
+    if (q.ok() && q->ready == 0 && backlog->integer == 0) {
+      ++quiet;
+    } else {
+      quiet = 0;
+      if (!q.ok()) spdlog::warn("rebuild of sale {}: {}", sale_id, q.error().message);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  return OkStatus();
+}
+
+}  // namespace
+
+int64_t Drift::total() const { return std::llabs(stock) + buyer_units + returns + statuses; }
+
+nlohmann::json Drift::ToJson() const {
+  return {{"total", total()},
+          {"stock", stock},
+          {"buyer_units", buyer_units},
+          {"returns", returns},
+          {"statuses", statuses},
+          {"in_flight_units", in_flight_units},
+          {"returns_pending", returns_pending},
+          {"sale_in_redis", sale_in_redis}};
+}
+
+Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, int64_t sale_id,
+                                  bool repair) {
+  Result<PgState> pg = LoadPg(db, sale_id);
+  if (!pg.ok()) return pg.error();
+  Result<RedisState> rs = LoadRedis(redis, sale_id);
+  if (!rs.ok()) return rs.error();
+  ReconcileReport report;
+  report.before = Compare(*pg, *rs);
+  if (!repair || report.before.total() == 0) return report;
+  if (!rs->meta)
+    return MakeError(Code::kConflict, "the sale has no Redis keys: use `inventory rebuild`");
+  if (Status s = Repair(redis, *pg); !s.ok()) return s.error();
+  report.repaired = true;
+  Result<RedisState> after = LoadRedis(redis, sale_id);
+  if (!after.ok()) return after.error();
+  report.after = Compare(*pg, *after);
+  return report;
+}
+
+Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
+                      int64_t sale_id) {
+  Result<Reply> meta = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
+  if (!meta.ok()) return meta.error();
+  if (meta->integer == 1)
+    return MakeError(Code::kConflict, "the sale has its Redis keys: use `reconcile --repair`");
+  redis::DistributedLock lock(redis, "ms:lock:rebuild:" + std::to_string(sale_id));
+  auto lease = lock.TryAcquire(
+      std::chrono::milliseconds(config.inventory.rebuild_drain_timeout_ms + 60'000));
+  if (!lease.ok()) return lease.error();
+  if (!lease->has_value()) return MakeError(Code::kConflict, "another rebuild of the sale runs");
+  Status waited = WaitForQuietQueue(config, redis, sale_id);
+  if (waited.ok()) {
+    // Warmed meanwhile (a sale being created): nothing to rebuild.
+    Result<Reply> again = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
+    if (!again.ok()) {
+      waited = again.error();
+    } else if (again->integer == 1) {
+      waited = MakeError(Code::kConflict, "the sale was warmed while the rebuild waited");
+    }
+  }
+  Result<PgState> pg = waited.ok() ? LoadPg(db, sale_id) : Result<PgState>(waited.error());
+  Status done = pg.ok() ? Repair(redis, *pg) : Status(pg.error());
+  if (done.ok()) done = OpenSale(redis, pg->sale);
+  (void)lock.Release(**lease);
+  if (!done.ok()) return done.error();
+  spdlog::info("sale {} rebuilt in Redis from PostgreSQL ({} orders)", sale_id, pg->orders.size());
+  Result<RedisState> after = LoadRedis(redis, sale_id);
+  if (!after.ok()) return after.error();
+  return Compare(*pg, *after);
+}
+
+Result<std::vector<int64_t>> SalesMissingFromRedis(pg::Connection& db, redis::SyncClient& redis) {
+  Result<std::vector<Sale>> sales = LoadSales(db);
+  if (!sales.ok()) return sales.error();
+  std::vector<std::vector<std::string>> cmds;
+  for (const Sale& s : *sales) cmds.push_back({"EXISTS", seckill::MetaKey(s.id)});
+  std::vector<int64_t> missing;
+  if (cmds.empty()) return missing;
+  auto replies = redis.Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
+  if (!replies.ok()) return replies.error();
+  for (size_t i = 0; i < sales->size(); ++i) {
+    if ((*replies)[i].integer == 0) missing.push_back((*sales)[i].id);
+  }
+  return missing;
+}
+
+}  // namespace minishop::inventory

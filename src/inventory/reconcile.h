@@ -1,0 +1,64 @@
+// Redis ↔ PostgreSQL consistency for one sale, with PostgreSQL as the source of truth:
+// compare (Reconcile), repair, and rebuild after Redis lost the sale's keys. Blocking: run
+// on a job thread or from the command line (`minishop reconcile`, `minishop inventory
+// rebuild`).
+//
+// What "agree" means (docs/consistency.md): for every user, buyers[user] equals the units
+// of the user's orders that count toward the limit (all of them, or only live ones when the
+// sale lets returning shoppers buy again) plus the units of a reservation still in flight
+// (status "pending": in the outbox, RabbitMQ or the worker); the returned hash names exactly
+// the cancelled/expired orders whose return is done; and
+//   stock == stock_total − Σ buyers + kept_units.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/config.h"
+#include "common/result.h"
+#include "infra/pg/connection.h"
+#include "infra/redis/sync_client.h"
+#include "inventory/sale.h"
+
+namespace minishop::inventory {
+
+struct Drift {
+  int64_t stock = 0;           // Redis stock minus what PostgreSQL implies
+  int64_t buyer_units = 0;     // Σ |buyers[user] − expected| over users
+  int64_t returns = 0;         // closed orders not returned in Redis, or returned but live
+  int64_t statuses = 0;        // orders whose Redis status differs from PostgreSQL
+  int64_t in_flight_units = 0; // reserved in Redis, not yet orders (not drift)
+  int64_t returns_pending = 0; // saga steps PostgreSQL started and Redis has not finished
+  bool sale_in_redis = true;   // false: the sale's keys are missing (rebuild needed)
+
+  int64_t total() const;
+  nlohmann::json ToJson() const;
+};
+
+struct ReconcileReport {
+  Drift before;
+  bool repaired = false;
+  Drift after;  // when repaired
+};
+
+// Compares the sale's Redis keys with PostgreSQL; with `repair`, rewrites stock, buyers,
+// returned and order statuses from PostgreSQL in one atomic script, keeping reservations
+// still in flight. kNotFound for an unknown sale; kUnavailable when a store is down.
+Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, int64_t sale_id,
+                                  bool repair);
+
+// Recreates a sale whose Redis keys are missing: waits (up to
+// config.inventory.rebuild_drain_timeout_ms) until the reservation queue is empty, so that
+// reservations in flight are orders, then writes stock, buyers, statuses and returns from
+// PostgreSQL and only then the meta hash that opens the sale to purchases. Runs under a
+// distributed lock per sale. kConflict when the sale still has its keys (use Reconcile
+// with repair) or another rebuild runs; kTimeout when the queue does not drain.
+Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
+                      int64_t sale_id);
+
+// Ids of the sales in PostgreSQL whose meta hash is missing in Redis.
+Result<std::vector<int64_t>> SalesMissingFromRedis(pg::Connection& db, redis::SyncClient& redis);
+
+}  // namespace minishop::inventory

@@ -1,0 +1,213 @@
+#include "order/saga.h"
+
+#include "infra/redis/script_runner.h"
+#include "seckill/keys.h"
+
+namespace minishop::order {
+namespace {
+
+constexpr const char* kColumns =
+    "o.id, o.sale_id, o.user_id, o.quantity, o.price_cents, o.reservation_id, o.status,"
+    " o.stock_return, s.rebuy_after_return, o.reserved_at_ms";
+
+std::vector<OrderRow> ParseRows(const pg::Rows& rows) {
+  std::vector<OrderRow> out;
+  out.reserve(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    OrderRow o;
+    o.order_id = rows.GetInt64(r, 0).value_or(0);
+    o.sale_id = rows.GetInt64(r, 1).value_or(0);
+    o.user_id = rows.GetInt64(r, 2).value_or(0);
+    o.quantity = rows.GetInt64(r, 3).value_or(0);
+    o.price_cents = rows.GetInt64(r, 4).value_or(0);
+    o.reservation_id = std::string(rows.Get(r, 5));
+    o.status = std::string(rows.Get(r, 6));
+    o.stock_return = std::string(rows.Get(r, 7));
+    o.rebuy_after_return = rows.Get(r, 8) == "t";
+    o.reserved_at_ms = rows.GetInt64(r, 9).value_or(0);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Result<std::optional<OrderRow>> AtMostOne(Result<pg::Rows> rows) {
+  if (!rows.ok()) return rows.error();
+  std::vector<OrderRow> parsed = ParseRows(*rows);
+  if (parsed.empty()) return std::optional<OrderRow>();
+  return std::optional<OrderRow>(std::move(parsed.front()));
+}
+
+// Lua: may `cur` (the status hash value of the reservation) be replaced by a state of
+// order `oid`? Yes when absent or pending, or when it is this order's non-final state.
+constexpr const char* kMayReplaceLua = R"lua(
+local function may_replace(cur, oid)
+  if not cur or cur == 'pending' then return true end
+  return cur == 'awaiting_payment:' .. oid
+end
+)lua";
+
+}  // namespace
+
+Result<std::optional<OrderRow>> LoadOrder(pg::Connection& db, int64_t order_id, int64_t owner) {
+  return AtMostOne(db.Exec(std::string("SELECT ") + kColumns +
+                               " FROM orders o JOIN sales s ON s.id = o.sale_id"
+                               " WHERE o.id = $1 AND ($2::bigint = 0 OR o.user_id = $2)",
+                           {std::to_string(order_id), std::to_string(owner)}));
+}
+
+Result<std::optional<OrderRow>> MarkPaid(pg::Connection& db, int64_t order_id, int64_t owner,
+                                         const std::string& payment_ref, int64_t now_ms) {
+  return AtMostOne(db.Exec(
+      std::string("UPDATE orders o SET status = 'paid', paid_at_ms = $3, payment_ref = $4,"
+                  " updated_at = now() FROM sales s"
+                  " WHERE o.id = $1 AND o.user_id = $2 AND o.status = 'awaiting_payment'"
+                  " AND s.id = o.sale_id RETURNING ") +
+          kColumns,
+      {std::to_string(order_id), std::to_string(owner), std::to_string(now_ms), payment_ref}));
+}
+
+Result<std::optional<OrderRow>> CloseOrder(pg::Connection& db, int64_t order_id, int64_t owner,
+                                           std::string_view to, int64_t now_ms) {
+  if (to != "cancelled" && to != "expired")
+    return MakeError(Code::kInternal, "CloseOrder: bad target state");
+  return AtMostOne(db.Exec(
+      std::string("UPDATE orders o SET status = $3, stock_return = 'pending', closed_at_ms = $4,"
+                  " updated_at = now() FROM sales s"
+                  " WHERE o.id = $1 AND ($2::bigint = 0 OR o.user_id = $2)"
+                  " AND o.status = 'awaiting_payment' AND s.id = o.sale_id RETURNING ") +
+          kColumns,
+      {std::to_string(order_id), std::to_string(owner), std::string(to), std::to_string(now_ms)}));
+}
+
+Status ClaimFence(pg::Connection& db, const std::string& job, int64_t fence) {
+  auto rows = db.Exec(
+      "INSERT INTO job_fences (name, fence) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE"
+      " SET fence = EXCLUDED.fence WHERE job_fences.fence <= EXCLUDED.fence RETURNING fence",
+      {job, std::to_string(fence)});
+  if (!rows.ok()) return rows.error();
+  if (rows->size() == 0)
+    return MakeError(Code::kConflict, "fence " + std::to_string(fence) + " of " + job +
+                                          " is stale: a newer lease holder has written");
+  return OkStatus();
+}
+
+Result<std::vector<OrderRow>> ExpireDue(pg::Connection& db, int64_t reserved_before_ms,
+                                        int limit, const std::string& job, int64_t fence,
+                                        int64_t now_ms) {
+  Result<pg::Transaction> tx = pg::Transaction::Begin(db);
+  if (!tx.ok()) return tx.error();
+  if (Status s = ClaimFence(db, job, fence); !s.ok()) return s.error();
+  auto rows = db.Exec(
+      std::string("UPDATE orders o SET status = 'expired', stock_return = 'pending',"
+                  " closed_at_ms = $2, updated_at = now() FROM sales s"
+                  " WHERE o.id IN (SELECT id FROM orders WHERE status = 'awaiting_payment'"
+                  " AND reserved_at_ms < $1 ORDER BY reserved_at_ms LIMIT $3"
+                  " FOR UPDATE SKIP LOCKED)"
+                  " AND o.status = 'awaiting_payment' AND s.id = o.sale_id RETURNING ") +
+          kColumns,
+      {std::to_string(reserved_before_ms), std::to_string(now_ms), std::to_string(limit)});
+  if (!rows.ok()) return rows.error();
+  if (Status s = tx->Commit(); !s.ok()) return s.error();
+  return ParseRows(*rows);
+}
+
+Status MarkReturned(pg::Connection& db, int64_t order_id) {
+  auto rows = db.Exec(
+      "UPDATE orders SET stock_return = 'done', updated_at = now()"
+      " WHERE id = $1 AND stock_return = 'pending'",
+      {std::to_string(order_id)});
+  if (!rows.ok()) return rows.error();
+  return OkStatus();
+}
+
+Result<std::vector<OrderRow>> PendingReturns(pg::Connection& db, int64_t closed_before_ms,
+                                             int limit) {
+  auto rows = db.Exec(std::string("SELECT ") + kColumns +
+                          " FROM orders o JOIN sales s ON s.id = o.sale_id"
+                          " WHERE o.stock_return = 'pending' AND o.closed_at_ms < $1"
+                          " ORDER BY o.closed_at_ms LIMIT $2",
+                      {std::to_string(closed_before_ms), std::to_string(limit)});
+  if (!rows.ok()) return rows.error();
+  return ParseRows(*rows);
+}
+
+const redis::Script& ReturnStockScript() {
+  static const redis::Script script(std::string(kMayReplaceLua) + R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HSETNX', KEYS[4], 'o:' .. ARGV[1], ARGV[3]) == 0 then return 0 end
+local qty = tonumber(ARGV[3])
+redis.call('INCRBY', KEYS[1], qty)
+if ARGV[6] == '1' then
+  if redis.call('HINCRBY', KEYS[2], ARGV[2], -qty) <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end
+else
+  redis.call('HINCRBY', KEYS[4], 'kept_units', qty)
+end
+if may_replace(redis.call('HGET', KEYS[3], ARGV[4]), ARGV[1]) then
+  redis.call('HSET', KEYS[3], ARGV[4], ARGV[5] .. ':' .. ARGV[1])
+end
+return 1
+)lua");
+  return script;
+}
+
+std::vector<std::string> ReturnStockKeys(const OrderRow& o) {
+  std::vector<std::string> keys;
+  keys.reserve(4);
+  keys.push_back(seckill::StockKey(o.sale_id));
+  keys.push_back(seckill::BuyersKey(o.sale_id));
+  keys.push_back(seckill::StatusKey(o.sale_id));
+  keys.push_back(seckill::ReturnedKey(o.sale_id));
+  return keys;
+}
+
+std::vector<std::string> ReturnStockArgs(const OrderRow& o) {
+  std::vector<std::string> args;
+  args.reserve(6);
+  args.push_back(std::to_string(o.order_id));
+  args.push_back(std::to_string(o.user_id));
+  args.push_back(std::to_string(o.quantity));
+  args.push_back(o.reservation_id);
+  args.push_back(o.status);
+  args.push_back(o.rebuy_after_return ? "1" : "0");
+  return args;
+}
+
+Result<ReturnOutcome> MapReturnReply(const redis::Reply& reply) {
+  if (reply.is_error()) return MakeError(Code::kInternal, "stock return script: " + reply.str);
+  if (reply.type != redis::Reply::Type::kInteger)
+    return MakeError(Code::kInternal, "stock return script: unexpected reply");
+  switch (reply.integer) {
+    case 1:
+      return ReturnOutcome::kReturned;
+    case 0:
+      return ReturnOutcome::kAlreadyReturned;
+    case -1:
+      return ReturnOutcome::kSaleNotInRedis;
+    default:
+      return MakeError(Code::kInternal, "stock return script: unknown code");
+  }
+}
+
+const redis::Script& SetStatusScript() {
+  static const redis::Script script(std::string(kMayReplaceLua) + R"lua(
+if may_replace(redis.call('HGET', KEYS[1], ARGV[1]), ARGV[2]) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. ':' .. ARGV[2])
+  return 1
+end
+return 0
+)lua");
+  return script;
+}
+
+Result<ReturnOutcome> FinishReturn(pg::Connection& db, redis::SyncClient& redis,
+                                   const OrderRow& order) {
+  Result<redis::Reply> reply = redis::EvalScript(redis, ReturnStockScript(),
+                                                 ReturnStockKeys(order), ReturnStockArgs(order));
+  if (!reply.ok()) return reply.error();
+  Result<ReturnOutcome> outcome = MapReturnReply(*reply);
+  if (!outcome.ok()) return outcome;
+  if (Status s = MarkReturned(db, order.order_id); !s.ok()) return s.error();
+  return outcome;
+}
+
+}  // namespace minishop::order

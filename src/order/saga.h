@@ -1,0 +1,103 @@
+// The order lifecycle in PostgreSQL and its mirror in Redis: the state transitions
+// (awaiting_payment → paid | cancelled | expired, each a conditional UPDATE so that exactly
+// one of racing transitions wins) and the compensation saga step that returns a closed
+// order's units to the sale's Redis stock exactly once (invariant I5).
+//
+// The saga step, keyed by order id:
+//   1. PostgreSQL: the transition to cancelled/expired sets stock_return = 'pending' in the
+//      same UPDATE (CloseOrder / ExpireDue): the units leave the order atomically.
+//   2. Redis: the stock-return script adds the units back unless ms:{s<id>}:returned already
+//      names the order (so any retry is harmless) and updates buyers/status.
+//   3. PostgreSQL: stock_return = 'done' (MarkReturned).
+// A crash after 1 leaves the order 'pending'; FinishPendingReturns redoes 2 and 3.
+//
+// PostgreSQL functions block (run them on a pool or job thread); the Redis scripts are
+// exposed as keys/args builders so that both the event loops (AsyncClient) and the jobs
+// (SyncClient) run the same script.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "infra/pg/connection.h"
+#include "infra/redis/async_client.h"
+#include "infra/redis/reply.h"
+#include "infra/redis/sync_client.h"
+
+namespace minishop::order {
+
+// An order row with what the saga needs.
+struct OrderRow {
+  int64_t order_id = 0;
+  int64_t sale_id = 0;
+  int64_t user_id = 0;
+  int64_t quantity = 0;
+  int64_t price_cents = 0;
+  std::string reservation_id;
+  std::string status;        // awaiting_payment | paid | cancelled | expired
+  std::string stock_return;  // none | pending | done
+  bool rebuy_after_return = false;  // the sale's setting
+  int64_t reserved_at_ms = 0;
+};
+
+// The row of `order_id` (and, when `owner` > 0, only if that user owns it); nullopt if none.
+Result<std::optional<OrderRow>> LoadOrder(pg::Connection& db, int64_t order_id, int64_t owner);
+
+// awaiting_payment → paid for the owner's order. Returns the updated row, or nullopt when
+// the order is not (or no longer) awaiting payment — the caller reads it to tell why.
+Result<std::optional<OrderRow>> MarkPaid(pg::Connection& db, int64_t order_id, int64_t owner,
+                                         const std::string& payment_ref, int64_t now_ms);
+
+// awaiting_payment → `to` ("cancelled" or "expired"), stock_return = 'pending', in one
+// conditional UPDATE. `owner` > 0 restricts it to that user's order. nullopt when another
+// transition won (or the order does not exist).
+Result<std::optional<OrderRow>> CloseOrder(pg::Connection& db, int64_t order_id, int64_t owner,
+                                           std::string_view to, int64_t now_ms);
+
+// Expires up to `limit` awaiting_payment orders reserved before `reserved_before_ms`
+// (SKIP LOCKED: concurrent payers are not waited for), in one transaction that first
+// claims `fence` for job `job` (ClaimFence). kConflict when the fence is stale.
+Result<std::vector<OrderRow>> ExpireDue(pg::Connection& db, int64_t reserved_before_ms,
+                                        int limit, const std::string& job, int64_t fence,
+                                        int64_t now_ms);
+
+// Records `fence` as the newest token of `job` unless a newer one was recorded: OK, or
+// kConflict when the caller's lease is stale. Run inside the caller's transaction.
+Status ClaimFence(pg::Connection& db, const std::string& job, int64_t fence);
+
+// stock_return 'pending' → 'done'. Idempotent.
+Status MarkReturned(pg::Connection& db, int64_t order_id);
+
+// Orders whose stock return has been pending since before `closed_before_ms`.
+Result<std::vector<OrderRow>> PendingReturns(pg::Connection& db, int64_t closed_before_ms,
+                                             int limit);
+
+// --- Redis side -----------------------------------------------------------------------
+
+enum class ReturnOutcome {
+  kReturned,         // the units went back to the stock now
+  kAlreadyReturned,  // an earlier attempt did it
+  kSaleNotInRedis,   // the sale has no stock key: a rebuild will count the order from PG
+};
+
+// KEYS: stock, buyers, status, returned (seckill/keys.h). ARGV: order_id, user_id, qty,
+// reservation_id, final status, rebuy (0/1). Reply: 1 returned, 0 already, -1 no sale.
+const redis::Script& ReturnStockScript();
+std::vector<std::string> ReturnStockKeys(const OrderRow& order);
+std::vector<std::string> ReturnStockArgs(const OrderRow& order);
+Result<ReturnOutcome> MapReturnReply(const redis::Reply& reply);
+
+// Sets the reservation's status to "<status>:<order_id>" unless Redis already shows a
+// final state of this order or the id now names a newer reservation.
+// KEYS: status. ARGV: reservation_id, order_id, status.
+const redis::Script& SetStatusScript();
+
+// Steps 2 and 3 of the saga for an order PostgreSQL has already closed. Blocks.
+Result<ReturnOutcome> FinishReturn(pg::Connection& db, redis::SyncClient& redis,
+                                   const OrderRow& order);
+
+}  // namespace minishop::order
