@@ -39,6 +39,17 @@ nlohmann::json OrderRowToJson(const pg::Rows& rows, size_t r) {
           {"reserved_at_ms", rows.GetInt64(r, 6).value_or(0)}};
 }
 
+// {token, user} for a freshly registered or logged-in user.
+net::Response TokenResponse(http::status status, const auth::JwtCodec& jwt,
+                            const AuthConfig& config, const auth::User& user) {
+  int64_t now = NowEpochMs() / 1000;
+  std::string token = jwt.Sign({user.id, user.role, now, now + config.token_ttl_s});
+  return Json(
+      status,
+      {{"token", token},
+       {"user", {{"id", user.id}, {"email", user.email}, {"role", auth::RoleName(user.role)}}}});
+}
+
 constexpr const char* kOrderColumns =
     "id, reservation_id, sale_id, quantity, price_cents, status, reserved_at_ms";
 
@@ -60,13 +71,7 @@ asio::awaitable<Result<net::Response>> Gateway::Register(const net::Request& req
   Result<auth::User> user =
       co_await pg::AsyncRun(shared_.pool, std::move(job), asio::use_awaitable);
   if (!user.ok()) co_return user.error();
-  int64_t now = NowEpochMs() / 1000;
-  std::string token =
-      shared_.jwt.Sign({user->id, user->role, now, now + shared_.config.auth.token_ttl_s});
-  co_return Json(
-      http::status::created,
-      {{"token", token},
-       {"user", {{"id", user->id}, {"email", user->email}, {"role", auth::RoleName(user->role)}}}});
+  co_return TokenResponse(http::status::created, shared_.jwt, shared_.config.auth, *user);
 }
 
 asio::awaitable<Result<net::Response>> Gateway::Login(const net::Request& request) {
@@ -82,13 +87,7 @@ asio::awaitable<Result<net::Response>> Gateway::Login(const net::Request& reques
   Result<auth::User> user =
       co_await pg::AsyncRun(shared_.pool, std::move(job), asio::use_awaitable);
   if (!user.ok()) co_return user.error();
-  int64_t now = NowEpochMs() / 1000;
-  std::string token =
-      shared_.jwt.Sign({user->id, user->role, now, now + shared_.config.auth.token_ttl_s});
-  co_return Json(
-      http::status::ok,
-      {{"token", token},
-       {"user", {{"id", user->id}, {"email", user->email}, {"role", auth::RoleName(user->role)}}}});
+  co_return TokenResponse(http::status::ok, shared_.jwt, shared_.config.auth, *user);
 }
 
 asio::awaitable<Result<net::Response>> Gateway::ListOrders(const auth::Claims& caller) {
