@@ -95,13 +95,17 @@ inline int64_t RedisStock(int64_t sale) {
   return v.ok() && !v->is_nil() ? std::strtoll(v->str.c_str(), nullptr, 10) : -1;
 }
 
-// Units held by live (awaiting_payment or paid) orders of the sale, by SQL.
+// Units held by live (awaiting_payment or paid) orders of the sale, by SQL. Retries once:
+// after a PostgreSQL restart the test's own connection reconnects on its next call.
 inline int64_t LiveUnits(MiniShopSystem& s, int64_t sale) {
-  auto rows = s.db().Exec(
-      "SELECT coalesce(sum(quantity), 0) FROM orders WHERE sale_id = $1"
-      " AND status IN ('awaiting_payment', 'paid')",
-      {std::to_string(sale)});
-  return rows.ok() ? rows->GetInt64(0, 0).value_or(-1) : -1;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto rows = s.db().Exec(
+        "SELECT coalesce(sum(quantity), 0) FROM orders WHERE sale_id = $1"
+        " AND status IN ('awaiting_payment', 'paid')",
+        {std::to_string(sale)});
+    if (rows.ok()) return rows->GetInt64(0, 0).value_or(-1);
+  }
+  return -1;
 }
 
 inline bool AllInvariantsHold(const nlohmann::json& stats) {
