@@ -13,7 +13,7 @@ constexpr const char* kInsertSql =
 // A reservation is (reservation_id, reserved_at_ms): see migrations/0002_order_lifecycle.sql.
 constexpr const char* kSelectSql =
     "SELECT o.id, o.reservation_id, o.sale_id, o.status, o.user_id, o.quantity"
-    " FROM orders o JOIN unnest($1::text[], $2::bigint[]) AS k (rid, ts)"
+    " FROM orders o JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::bigint[])) AS k (rid, ts)"
     " ON o.reservation_id = k.rid AND o.reserved_at_ms = k.ts";
 
 std::string IntArray(const std::vector<int64_t>& values) {
