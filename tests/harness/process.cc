@@ -21,6 +21,8 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <algorithm>
+#include <random>
 
 extern char** environ;
 
@@ -82,21 +84,51 @@ int DecodeWaitStatus(int status) {
 
 }  // namespace
 
-int FreePort() {
+namespace {
+
+// Binds 127.0.0.1:port (0: any) and returns the bound port, or 0.
+int TryBind(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof addr;
-  int port = 0;
+  int bound = 0;
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+    bound = ntohs(addr.sin_port);
   }
   close(fd);
-  return port;
+  return bound;
+}
+
+// The lower end of the kernel's ephemeral (outgoing connection) port range.
+int EphemeralLow() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0, high = 0;
+  if (!(range >> low >> high)) return 32768;
+  return low;
+}
+
+}  // namespace
+
+int FreePort() {
+  // Servers get ports below the ephemeral range: a port handed out by the kernel for
+  // bind(0) can be taken a moment later by the source port of some outgoing connection
+  // (load tests open thousands), and RabbitMQ then fails with dist_port_already_used.
+  static std::mt19937 rng(std::random_device{}());
+  const int high = EphemeralLow();
+  const int low = std::max(1024, high - 12'000);
+  if (high - low >= 1000) {
+    std::uniform_int_distribution<int> pick(low, high - 1);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      int port = pick(rng);
+      if (TryBind(port) == port) return port;
+    }
+  }
+  return TryBind(0);
 }
 
 bool WaitForTcp(int port, milliseconds timeout) {
