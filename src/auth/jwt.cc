@@ -11,6 +11,12 @@ namespace minishop::auth {
 namespace {
 
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
+// kHeader in base64url: the header segment of every token Sign makes. A token carrying
+// exactly this segment needs no header decode and no JSON parse.
+constexpr std::string_view kHeaderSegment = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+constexpr size_t kMacBytes = 32;
+// Payloads up to this size are checked in a stack buffer.
+constexpr size_t kMaxFastPayload = 512;
 
 // HMAC-SHA256 with a per-thread MAC context keyed once: OpenSSL 3's one-shot HMAC()
 // fetches the digest and sets up the key on every call, which dominated token checks.
@@ -27,7 +33,8 @@ class ThreadHmac {
   ThreadHmac(const ThreadHmac&) = delete;
   ThreadHmac& operator=(const ThreadHmac&) = delete;
 
-  std::string Sign(std::string_view key, std::string_view data) {
+  // Writes the 32-byte MAC of `data` under `key` to `out`.
+  void Sign(std::string_view key, std::string_view data, unsigned char* out) {
     bool same_key = key == key_;
     if (!same_key) {
       key_.assign(key);
@@ -39,10 +46,8 @@ class ThreadHmac {
       EVP_MAC_init(ctx_, nullptr, 0, nullptr);  // same key: just reset the state
     }
     EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-    unsigned char mac[EVP_MAX_MD_SIZE];
     size_t len = 0;
-    EVP_MAC_final(ctx_, mac, &len, sizeof(mac));
-    return std::string(reinterpret_cast<const char*>(mac), len);
+    EVP_MAC_final(ctx_, out, &len, kMacBytes);
   }
 
  private:
@@ -51,13 +56,144 @@ class ThreadHmac {
   std::string key_;
 };
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  thread_local ThreadHmac hmac;
-  return hmac.Sign(key, data);
-}
-
 Error Unauthorized(std::string message) {
   return MakeError(Code::kUnauthorized, std::move(message));
+}
+
+void HmacSha256(std::string_view key, std::string_view data, unsigned char* out) {
+  thread_local ThreadHmac hmac;
+  hmac.Sign(key, data, out);
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char mac[kMacBytes];
+  HmacSha256(key, data, mac);
+  return std::string(reinterpret_cast<const char*>(mac), kMacBytes);
+}
+
+// Base64url decoding into `out` (room for `cap` bytes): the decoded length, or -1 for a
+// character outside the alphabet, an impossible length or too little room. Same rules as
+// Base64UrlDecode.
+ptrdiff_t DecodeInto(std::string_view text, char* out, size_t cap) {
+  if (text.size() % 4 == 1 || text.size() / 4 * 3 + 2 > cap) return -1;
+  size_t n = 0;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char ch : text) {
+    int v;
+    if (ch >= 'A' && ch <= 'Z')
+      v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+      v = ch - '0' + 52;
+    else if (ch == '-')
+      v = 62;
+    else if (ch == '_')
+      v = 63;
+    else
+      return -1;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return static_cast<ptrdiff_t>(n);
+}
+
+// The claims of a payload in the plain shape Sign writes: one flat JSON object without
+// whitespace or escapes whose "sub" is a string of 1..18 digits, "exp" (and "iat", if
+// present) integers and "role" a string. False for anything else, which the general
+// parser then judges (so odd but valid payloads get exactly the same answer).
+bool ParsePlainClaims(std::string_view json, Claims& claims, std::string_view& role) {
+  if (json.size() < 2 || json.front() != '{' || json.back() != '}') return false;
+  bool have_sub = false, have_exp = false, have_iat = false, have_role = false;
+  size_t i = 1;
+  auto string_at = [&json](size_t& at, std::string_view& out) {
+    if (at >= json.size() || json[at] != '"') return false;
+    size_t end = at + 1;
+    while (end < json.size() && json[end] != '"') {
+      auto c = static_cast<unsigned char>(json[end]);
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;  // escapes, non-ASCII
+      ++end;
+    }
+    if (end >= json.size()) return false;
+    out = json.substr(at + 1, end - at - 1);
+    at = end + 1;
+    return true;
+  };
+  auto integer_at = [&json](size_t& at, int64_t& out) {
+    size_t start = at;
+    bool negative = at < json.size() && json[at] == '-';
+    if (negative) ++at;
+    if (at + 1 < json.size() && json[at] == '0' && json[at + 1] >= '0' && json[at + 1] <= '9') {
+      at = start;  // a leading zero is not JSON
+      return false;
+    }
+    int64_t v = 0;
+    size_t digits = 0;
+    while (at < json.size() && json[at] >= '0' && json[at] <= '9' && digits < 18) {
+      v = v * 10 + (json[at] - '0');
+      ++at;
+      ++digits;
+    }
+    if (digits == 0 || (at < json.size() && json[at] != ',' && json[at] != '}')) {
+      at = start;
+      return false;
+    }
+    out = negative ? -v : v;
+    return true;
+  };
+  for (;;) {
+    std::string_view key;
+    if (!string_at(i, key) || i >= json.size() || json[i] != ':') return false;
+    ++i;
+    if (key == "sub" || key == "role") {
+      bool& seen = key == "sub" ? have_sub : have_role;
+      std::string_view value;
+      if (seen || !string_at(i, value)) return false;
+      seen = true;
+      if (key == "role") {
+        role = value;
+      } else {
+        if (value.empty() || value.size() > 18) return false;
+        int64_t id = 0;
+        for (char c : value) {
+          if (c < '0' || c > '9') return false;
+          id = id * 10 + (c - '0');
+        }
+        claims.user_id = id;
+      }
+    } else if (key == "exp" || key == "iat") {
+      bool& seen = key == "exp" ? have_exp : have_iat;
+      int64_t value = 0;
+      if (seen || !integer_at(i, value)) return false;
+      seen = true;
+      (key == "exp" ? claims.expires_at_s : claims.issued_at_s) = value;
+    } else {
+      return false;  // another claim: the general parser decides
+    }
+    if (i >= json.size()) return false;
+    if (json[i] == '}') break;
+    if (json[i] != ',') return false;
+    ++i;
+  }
+  return i == json.size() - 1 && have_sub && have_exp && have_role;
+}
+
+// The checks that follow a good signature, on parsed claims.
+Result<Claims> FinishClaims(Claims claims, std::string_view role, int64_t now_s) {
+  if (claims.user_id <= 0) return Unauthorized("malformed token subject");
+  if (role == "admin")
+    claims.role = Role::kAdmin;
+  else if (role == "user")
+    claims.role = Role::kUser;
+  else
+    return Unauthorized("unknown role");
+  if (claims.expires_at_s <= now_s) return Unauthorized("token expired");
+  return claims;
 }
 
 }  // namespace
@@ -136,6 +272,32 @@ Result<Claims> JwtCodec::Verify(std::string_view token, int64_t now_s) const {
   size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
     return Unauthorized("malformed token");
+  std::string_view payload_text = token.substr(dot1 + 1, dot2 - dot1 - 1);
+  // The common case, a token in exactly the shape Sign makes, is checked without heap
+  // allocations; anything else takes the general path below.
+  if (token.substr(0, dot1) == kHeaderSegment && payload_text.size() <= kMaxFastPayload) {
+    char payload[kMaxFastPayload];
+    char signature[kMacBytes + 3];
+    ptrdiff_t payload_len = DecodeInto(payload_text, payload, sizeof(payload));
+    ptrdiff_t signature_len = DecodeInto(token.substr(dot2 + 1), signature, sizeof(signature));
+    if (payload_len >= 0 && signature_len >= 0) {
+      unsigned char expected[kMacBytes];
+      HmacSha256(secret_, token.substr(0, dot2), expected);
+      if (signature_len != static_cast<ptrdiff_t>(kMacBytes) ||
+          CRYPTO_memcmp(signature, expected, kMacBytes) != 0)
+        return Unauthorized("bad token signature");
+      Claims claims;
+      std::string_view role;
+      std::string_view json(payload, static_cast<size_t>(payload_len));
+      if (ParsePlainClaims(json, claims, role)) return FinishClaims(claims, role, now_s);
+    }
+  }
+  return VerifyGeneral(token, now_s);
+}
+
+Result<Claims> JwtCodec::VerifyGeneral(std::string_view token, int64_t now_s) const {
+  size_t dot1 = token.find('.');
+  size_t dot2 = token.find('.', dot1 + 1);
   std::string header, payload, signature;
   if (!Base64UrlDecode(token.substr(0, dot1), header) ||
       !Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1), payload) ||
@@ -164,14 +326,7 @@ Result<Claims> JwtCodec::Verify(std::string_view token, int64_t now_s) const {
   claims.expires_at_s = p["exp"].get<int64_t>();
   claims.issued_at_s = p.value("iat", int64_t{0});
   const std::string role = p["role"].get<std::string>();
-  if (role == "admin")
-    claims.role = Role::kAdmin;
-  else if (role == "user")
-    claims.role = Role::kUser;
-  else
-    return Unauthorized("unknown role");
-  if (claims.expires_at_s <= now_s) return Unauthorized("token expired");
-  return claims;
+  return FinishClaims(claims, role, now_s);
 }
 
 }  // namespace minishop::auth

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "auth/password.h"
 
 namespace minishop::auth {
@@ -32,6 +35,51 @@ TEST(JwtTest, SignatureMatchesAKnownAnswer) {
   EXPECT_EQ(claims.error().message, "malformed token claims");
   token[token.rfind('.') + 1] = 'T';  // first signature character: all 6 bits count
   EXPECT_EQ(codec.Verify(token, 2000).error().message, "bad token signature");
+}
+
+// Signs an arbitrary payload with the standard header, as a forger holding the key could.
+std::string SignPayload(const std::string& payload) {
+  std::string input = Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." +
+                      Base64UrlEncode(payload);
+  unsigned char mac[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
+  return input + "." + Base64UrlEncode(std::string(reinterpret_cast<char*>(mac), len));
+}
+
+TEST(JwtTest, OddButSignedPayloadsGetTheGeneralParsersAnswer) {
+  // Payloads outside the plain shape Sign writes fall back to the full JSON parser, so
+  // each gets the same answer it always got.
+  JwtCodec codec(kSecret);
+  struct Case {
+    std::string payload;
+    std::string error;  // empty: accepted
+  } cases[] = {
+      {R"({ "sub" : "7", "role":"user", "exp":5000 })", ""},
+      {R"({"sub":"7","role":"user","exp":5000,"name":"x"})", ""},
+      {R"({"sub":" 7","role":"user","exp":5000})", ""},  // std::stoll skips the space
+      {R"({"sub":"7","role":"user","exp":05000})", "malformed token claims"},
+      {R"({"sub":"7","role":"user","exp":5000.0})", "malformed token claims"},
+      {R"({"sub":7,"role":"user","exp":5000})", "malformed token claims"},
+      {R"({"sub":"7x","role":"user","exp":5000})", "malformed token subject"},
+      {R"({"sub":"0","role":"user","exp":5000})", "malformed token subject"},
+      {R"({"sub":"7","role":"root","exp":5000})", "unknown role"},
+      {R"({"sub":"7","role":"user","exp":5000})", ""},
+      {R"({"sub":"7","role":"user","exp":1999})", "token expired"},
+      {R"({"sub":"7","role":"user"})", "malformed token claims"},
+      {R"({"sub":"7","role":"admin","exp":5000,"iat":1})", ""},
+  };
+  for (const Case& c : cases) {
+    auto claims = codec.Verify(SignPayload(c.payload), 2000);
+    if (c.error.empty()) {
+      ASSERT_TRUE(claims.ok()) << c.payload << ": " << claims.error().message;
+      EXPECT_EQ(claims->user_id, 7) << c.payload;
+    } else {
+      ASSERT_FALSE(claims.ok()) << c.payload;
+      EXPECT_EQ(claims.error().message, c.error) << c.payload;
+    }
+  }
 }
 
 TEST(JwtTest, RejectsExpiredToken) {
