@@ -1,5 +1,10 @@
 #include "seckill/seckill_service.h"
 
+#include <array>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <cstring>
+
 #include "common/clock.h"
 #include "seckill/keys.h"
 
@@ -14,6 +19,31 @@ const redis::Script& StatusScript() {
   return script;
 }
 }  // namespace
+
+PurchaseArgs::PurchaseArgs(int64_t sale_id, int64_t user_id, int64_t qty,
+                           std::string_view traceparent) {
+  static constexpr std::string_view kSuffixes[5] = {":meta", ":stock", ":buyers", ":status",
+                                                    ":outbox"};
+  auto number = [](int64_t v, char(&buf)[20]) {
+    char* end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+    return std::string_view(buf, static_cast<size_t>(end - buf));
+  };
+  auto append = [](char* p, std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    return p + s.size();
+  };
+  char* p = keys_buf_;
+  const std::string_view id = number(sale_id, sale_buf_);
+  for (size_t i = 0; i < std::size(kSuffixes); ++i) {
+    char* start = p;
+    p = append(p, "ms:{s");
+    p = append(p, id);
+    p = append(p, "}");
+    p = append(p, kSuffixes[i]);
+    keys_[i] = std::string_view(start, static_cast<size_t>(p - start));
+  }
+  args_ = {number(user_id, user_buf_), number(qty, qty_buf_), traceparent, id};
+}
 
 ReservationStatus ParseStatus(std::string reservation_id, std::string_view value) {
   ReservationStatus s;
@@ -37,27 +67,25 @@ SeckillService::SeckillService(redis::AsyncClient& redis, MetricsRegistry& metri
 boost::asio::awaitable<Result<Reservation>> SeckillService::Purchase(int64_t sale_id,
                                                                      int64_t user_id, int64_t qty,
                                                                      std::string traceparent) {
-  int64_t now_ms = NowSteadyUs() / 1000;
-  if (sold_out_.ShouldAnswer(sale_id, now_ms)) {
-    rejected_locally_.Inc();
-    co_return MakeError(Code::kSoldOut, "the sale is sold out");
-  }
-  std::vector<std::string> keys;
-  keys.reserve(5);
-  keys.push_back(MetaKey(sale_id));
-  keys.push_back(StockKey(sale_id));
-  keys.push_back(BuyersKey(sale_id));
-  keys.push_back(StatusKey(sale_id));
-  keys.push_back(OutboxKey(sale_id));
-  std::vector<std::string> args;
-  args.reserve(4);
-  args.push_back(std::to_string(user_id));
-  args.push_back(std::to_string(qty));
-  args.push_back(std::move(traceparent));
-  args.push_back(std::to_string(sale_id));
+  if (std::optional<Error> local = LocalAnswer(sale_id)) co_return std::move(*local);
+  co_return co_await Reserve(sale_id, user_id, qty, traceparent);
+}
+
+std::optional<Error> SeckillService::LocalAnswer(int64_t sale_id) {
+  if (!sold_out_.ShouldAnswer(sale_id, NowSteadyUs() / 1000)) return std::nullopt;
+  rejected_locally_.Inc();
+  return MakeError(Code::kSoldOut, "the sale is sold out");
+}
+
+boost::asio::awaitable<Result<Reservation>> SeckillService::Reserve(int64_t sale_id,
+                                                                    int64_t user_id, int64_t qty,
+                                                                    std::string_view traceparent) {
+  const int64_t now_ms = NowSteadyUs() / 1000;
+  // Named, and kept in this frame: the client borrows the arguments until it answers.
+  const PurchaseArgs purchase(sale_id, user_id, qty, traceparent);
   script_calls_.Inc();
-  Result<redis::Reply> reply =
-      co_await redis_.Eval(PurchaseScript(), std::move(keys), std::move(args));
+  Result<redis::Reply> reply = co_await redis_.Eval(PurchaseScript(), purchase.keys(),
+                                                    purchase.args(), boost::asio::use_awaitable);
   if (!reply.ok()) {
     sold_out_.Inconclusive(sale_id);
     co_return reply.error();

@@ -1,6 +1,5 @@
 #include "infra/redis/async_client.h"
 
-#include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <charconv>
+#include <cstring>
 
 #include "common/clock.h"
 
@@ -20,6 +21,23 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 int64_t NowMs() { return NowSteadyUs() / 1000; }
+
+void AppendHeader(std::string& out, char kind, size_t n) {
+  char buf[24];
+  buf[0] = kind;
+  char* end = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+void AppendBulk(std::string& out, std::string_view arg) {
+  AppendHeader(out, '$', arg.size());
+  out.append(arg);
+  out.append("\r\n", 2);
+}
+
+constexpr size_t kReadChunk = 64 * 1024;
 }  // namespace
 
 Script::Script(std::string lua) : source(std::move(lua)) {
@@ -34,25 +52,26 @@ Script::Script(std::string lua) : source(std::move(lua)) {
 }
 
 void AppendCommand(std::string& out, const std::vector<std::string>& argv) {
-  out += '*';
-  out += std::to_string(argv.size());
-  out += "\r\n";
-  for (const std::string& a : argv) {
-    out += '$';
-    out += std::to_string(a.size());
-    out += "\r\n";
-    out += a;
-    out += "\r\n";
-  }
+  AppendHeader(out, '*', argv.size());
+  for (const std::string& a : argv) AppendBulk(out, a);
+}
+
+void AppendEval(std::string& out, std::string_view verb, std::string_view script, ArgViews keys,
+                ArgViews args) {
+  AppendHeader(out, '*', 3 + keys.size() + args.size());
+  AppendBulk(out, verb);
+  AppendBulk(out, script);
+  char count[20];
+  char* end = std::to_chars(count, count + sizeof(count), keys.size()).ptr;
+  AppendBulk(out, std::string_view(count, static_cast<size_t>(end - count)));
+  for (std::string_view k : keys) AppendBulk(out, k);
+  for (std::string_view a : args) AppendBulk(out, a);
 }
 
 AsyncClient::AsyncClient(asio::io_context& io, RedisConfig config)
     : io_(io), config_(std::move(config)), socket_(io), backoff_timer_(io), timeout_timer_(io) {}
 
-AsyncClient::~AsyncClient() {
-  *alive_ = false;
-  if (reader_ != nullptr) redisReaderFree(reader_);
-}
+AsyncClient::~AsyncClient() { *alive_ = false; }
 
 void AsyncClient::Start() {
   asio::co_spawn(io_, Run(), asio::detached);
@@ -69,18 +88,33 @@ void AsyncClient::Stop() {
   FailAll(Code::kUnavailable, "redis client stopped");
 }
 
-void AsyncClient::Enqueue(const std::vector<std::string>& argv, ReplyHandler handler) {
+bool AsyncClient::Admit(ReplyHandler& handler) {
   const char* refusal = nullptr;
   if (state_ != State::kConnected) refusal = "redis is not connected";
   else if (static_cast<int64_t>(pending_.size()) >= config_.max_pending) refusal = "redis is overloaded";
-  if (refusal != nullptr) {
-    asio::post(io_, [h = std::move(handler), refusal]() mutable {
-      std::move(h)(Result<Reply>(MakeError(Code::kUnavailable, refusal)));
-    });
-    return;
-  }
+  if (refusal == nullptr) return true;
+  asio::post(io_, [h = std::move(handler), refusal]() mutable {
+    std::move(h)(Result<Reply>(MakeError(Code::kUnavailable, refusal)));
+  });
+  return false;
+}
+
+void AsyncClient::Enqueue(const std::vector<std::string>& argv, ReplyHandler handler) {
+  if (!Admit(handler)) return;
   AppendCommand(out_, argv);
-  pending_.push_back({std::move(handler), NowMs()});
+  pending_.push_back({std::move(handler), NowMs(), nullptr, {}, {}});
+  ScheduleFlush();
+}
+
+void AsyncClient::EnqueueEval(const Script& script, ArgViews keys, ArgViews args,
+                              ReplyHandler handler) {
+  if (!Admit(handler)) return;
+  AppendEval(out_, "EVALSHA", script.sha1, keys, args);
+  pending_.push_back({std::move(handler), NowMs(), &script, keys, args});
+  ScheduleFlush();
+}
+
+void AsyncClient::ScheduleFlush() {
   if (!flush_posted_ && !write_in_flight_) {
     // Defer the write to the end of this loop iteration so that every command issued
     // meanwhile shares it.
@@ -113,9 +147,18 @@ void AsyncClient::Flush() {
 
 void AsyncClient::Deliver(Result<Reply> result) {
   if (pending_.empty()) return;  // a reply nobody waits for: protocol desync, ignored
-  ReplyHandler handler = std::move(pending_.front().handler);
+  Pending done = std::move(pending_.front());
   pending_.pop_front();
-  std::move(handler)(std::move(result));
+  if (done.script != nullptr && result.ok() && result->is_error() &&
+      result->str.rfind("NOSCRIPT", 0) == 0 && state_ == State::kConnected) {
+    // Redis lost its script cache (restart, SCRIPT FLUSH): send the source once; EVAL
+    // also caches it again for the next EVALSHA.
+    AppendEval(out_, "EVAL", done.script->source, done.keys, done.args);
+    pending_.push_back({std::move(done.handler), NowMs(), nullptr, {}, {}});
+    ScheduleFlush();
+    return;
+  }
+  std::move(done.handler)(std::move(result));
 }
 
 void AsyncClient::FailAll(Code code, const std::string& message) {
@@ -129,7 +172,6 @@ asio::awaitable<void> AsyncClient::Run() {
   auto alive = alive_;
   int64_t backoff_ms = 50;
   tcp::endpoint endpoint;
-  std::vector<char> buffer(64 * 1024);
   while (*alive && state_ != State::kStopped) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(config_.host, ec);
@@ -154,27 +196,38 @@ asio::awaitable<void> AsyncClient::Run() {
       continue;
     }
     socket_.set_option(tcp::no_delay(true), ec);
-    if (reader_ != nullptr) redisReaderFree(reader_);
-    reader_ = redisReaderCreate();
     state_ = State::kConnected;
     timed_out_ = false;
     backoff_ms = 50;
     spdlog::info("redis {}:{} connected", config_.host, config_.port);
+    // in_[parsed, filled) holds bytes read but not yet delivered as replies.
+    size_t parsed = 0, filled = 0;
+    if (in_.size() < kReadChunk) in_.resize(kReadChunk);
     for (;;) {
-      auto [rec, n] = co_await socket_.async_read_some(asio::buffer(buffer), kAwait);
+      if (parsed > 0) {
+        std::memmove(in_.data(), in_.data() + parsed, filled - parsed);
+        filled -= parsed;
+        parsed = 0;
+      }
+      if (in_.size() - filled < kReadChunk / 4) in_.resize(in_.size() * 2);  // a large reply
+      auto [rec, n] = co_await socket_.async_read_some(
+          asio::buffer(in_.data() + filled, in_.size() - filled), kAwait);
       if (!*alive) co_return;
       if (rec) break;
-      if (redisReaderFeed(reader_, buffer.data(), n) != REDIS_OK) break;
+      filled += n;
       bool broken = false;
       for (;;) {
-        void* raw = nullptr;
-        if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
+        Reply reply;
+        size_t consumed = 0;
+        ReplyParse state =
+            ParseReply(std::string_view(in_.data() + parsed, filled - parsed), reply, consumed);
+        if (state == ReplyParse::kNeedMore) break;
+        if (state == ReplyParse::kBad) {
+          spdlog::error("redis {}:{} sent a malformed reply", config_.host, config_.port);
           broken = true;
           break;
         }
-        if (raw == nullptr) break;
-        Reply reply = FromHiredis(static_cast<redisReply*>(raw));
-        freeReplyObject(raw);
+        parsed += consumed;
         Deliver(std::move(reply));
         if (!*alive) co_return;
       }
@@ -213,20 +266,9 @@ asio::awaitable<void> AsyncClient::WatchTimeouts() {
 asio::awaitable<Result<Reply>> AsyncClient::Eval(const Script& script,
                                                  std::vector<std::string> keys,
                                                  std::vector<std::string> args) {
-  std::vector<std::string> argv;
-  argv.reserve(3 + keys.size() + args.size());
-  argv.push_back("EVALSHA");
-  argv.push_back(script.sha1);
-  argv.push_back(std::to_string(keys.size()));
-  for (auto& k : keys) argv.push_back(std::move(k));
-  for (auto& a : args) argv.push_back(std::move(a));
-  Result<Reply> reply = co_await Command(argv, asio::use_awaitable);
-  if (reply.ok() && reply->is_error() && reply->str.rfind("NOSCRIPT", 0) == 0) {
-    argv[0] = "EVAL";
-    argv[1] = script.source;
-    reply = co_await Command(std::move(argv), asio::use_awaitable);
-  }
-  co_return reply;
+  std::vector<std::string_view> key_views(keys.begin(), keys.end());
+  std::vector<std::string_view> arg_views(args.begin(), args.end());
+  co_return co_await Eval(script, ArgViews(key_views), ArgViews(arg_views), asio::use_awaitable);
 }
 
 }  // namespace minishop::redis

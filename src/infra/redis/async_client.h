@@ -1,7 +1,9 @@
 // AsyncClient: one pipelined Redis connection bound to one event loop; call it only from
 // that loop's thread. Every command issued during one loop iteration leaves in a single
 // write, and replies are matched to callers in order (RESP is FIFO), so many requests
-// share one round trip. hiredis parses replies; Asio does the I/O.
+// share one round trip. Commands are encoded straight into the output buffer and replies
+// parsed straight from the input buffer (reply.h), so a command costs no heap allocation
+// beyond its Reply; Asio does the I/O.
 //
 // A command completes with the reply (a Redis error reply is a Reply of type kError, not
 // an Error), kUnavailable when not connected, the connection broke or redis.max_pending
@@ -18,14 +20,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/config.h"
 #include "common/result.h"
 #include "infra/redis/reply.h"
-
-struct redisReader;
 
 namespace minishop::redis {
 
@@ -38,6 +40,9 @@ struct Script {
 };
 
 using ReplyHandler = boost::asio::any_completion_handler<void(Result<Reply>)>;
+
+// Borrowed command arguments, written to the wire as they are.
+using ArgViews = std::span<const std::string_view>;
 
 class AsyncClient {
  public:
@@ -62,7 +67,20 @@ class AsyncClient {
         token, std::move(argv));
   }
 
-  // EVALSHA, falling back to EVAL on NOSCRIPT.
+  // EVALSHA with borrowed keys and args, encoded straight into the output buffer; when
+  // Redis answers NOSCRIPT the client re-sends the command as EVAL itself. `script`,
+  // `keys`, `args` and the bytes they view must stay valid until the handler runs (named
+  // locals of the awaiting coroutine are). Completion signature: void(Result<Reply>).
+  template <class Token>
+  auto Eval(const Script& script, ArgViews keys, ArgViews args, Token&& token) {
+    return boost::asio::async_initiate<Token, void(Result<Reply>)>(
+        [this](ReplyHandler handler, const Script* s, ArgViews k, ArgViews a) {
+          EnqueueEval(*s, k, a, std::move(handler));
+        },
+        token, &script, keys, args);
+  }
+
+  // EVALSHA, falling back to EVAL on NOSCRIPT (owning arguments; for cold paths).
   boost::asio::awaitable<Result<Reply>> Eval(const Script& script, std::vector<std::string> keys,
                                              std::vector<std::string> args);
 
@@ -71,9 +89,16 @@ class AsyncClient {
   struct Pending {
     ReplyHandler handler;
     int64_t sent_ms;
+    // Set for EVALSHA sent by EnqueueEval: what to re-send as EVAL on NOSCRIPT.
+    const Script* script = nullptr;
+    ArgViews keys, args;
   };
 
+  // False (and the handler failed with kUnavailable) when the command cannot be sent.
+  bool Admit(ReplyHandler& handler);
   void Enqueue(const std::vector<std::string>& argv, ReplyHandler handler);
+  void EnqueueEval(const Script& script, ArgViews keys, ArgViews args, ReplyHandler handler);
+  void ScheduleFlush();
   void Flush();
   void FailAll(Code code, const std::string& message);
   void Deliver(Result<Reply> result);
@@ -93,11 +118,14 @@ class AsyncClient {
   bool timed_out_ = false;
   int64_t connect_started_ms_ = 0;
   std::deque<Pending> pending_;
-  redisReader* reader_ = nullptr;
+  std::vector<char> in_;  // read buffer: replies are parsed in place
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // Appends argv as a RESP array of bulk strings to `out`.
 void AppendCommand(std::string& out, const std::vector<std::string>& argv);
+// Appends "<verb> <script> <#keys> keys... args..." as a RESP array to `out`.
+void AppendEval(std::string& out, std::string_view verb, std::string_view script, ArgViews keys,
+                ArgViews args);
 
 }  // namespace minishop::redis

@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <charconv>
+
 namespace minishop::redis {
 
 Reply FromHiredis(const redisReply* r) {
@@ -33,6 +35,87 @@ Reply FromHiredis(const redisReply* r) {
       out.type = Reply::Type::kNil;
   }
   return out;
+}
+
+namespace {
+
+constexpr int kMaxDepth = 16;
+
+// The integer on the line starting at `pos` (after the type byte); advances `pos` past
+// its CRLF. kNeedMore if the line is incomplete.
+ReplyParse LineInt(std::string_view data, size_t& pos, int64_t& value) {
+  size_t cr = data.find('\r', pos);
+  if (cr == std::string_view::npos || cr + 1 >= data.size()) return ReplyParse::kNeedMore;
+  if (data[cr + 1] != '\n') return ReplyParse::kBad;
+  auto [ptr, ec] = std::from_chars(data.data() + pos, data.data() + cr, value);
+  if (ec != std::errc() || ptr != data.data() + cr) return ReplyParse::kBad;
+  pos = cr + 2;
+  return ReplyParse::kDone;
+}
+
+ReplyParse ParseAt(std::string_view data, size_t& pos, Reply& out, int depth) {
+  if (pos >= data.size()) return ReplyParse::kNeedMore;
+  const char kind = data[pos++];
+  switch (kind) {
+    case '+':
+    case '-': {
+      size_t cr = data.find('\r', pos);
+      if (cr == std::string_view::npos || cr + 1 >= data.size()) return ReplyParse::kNeedMore;
+      if (data[cr + 1] != '\n') return ReplyParse::kBad;
+      out.type = kind == '+' ? Reply::Type::kStatus : Reply::Type::kError;
+      out.str.assign(data.data() + pos, cr - pos);
+      pos = cr + 2;
+      return ReplyParse::kDone;
+    }
+    case ':': {
+      out.type = Reply::Type::kInteger;
+      return LineInt(data, pos, out.integer);
+    }
+    case '$': {
+      int64_t len = 0;
+      if (ReplyParse r = LineInt(data, pos, len); r != ReplyParse::kDone) return r;
+      if (len < 0) {
+        out.type = Reply::Type::kNil;
+        return ReplyParse::kDone;
+      }
+      const auto n = static_cast<size_t>(len);
+      if (data.size() - pos < n + 2) return ReplyParse::kNeedMore;
+      if (data[pos + n] != '\r' || data[pos + n + 1] != '\n') return ReplyParse::kBad;
+      out.type = Reply::Type::kString;
+      out.str.assign(data.data() + pos, n);
+      pos += n + 2;
+      return ReplyParse::kDone;
+    }
+    case '*': {
+      int64_t count = 0;
+      if (ReplyParse r = LineInt(data, pos, count); r != ReplyParse::kDone) return r;
+      if (count < 0) {
+        out.type = Reply::Type::kNil;
+        return ReplyParse::kDone;
+      }
+      if (depth >= kMaxDepth) return ReplyParse::kBad;
+      // Each element takes at least 3 bytes: never reserve more than the input can hold.
+      const auto n = static_cast<size_t>(count);
+      if (n > (data.size() - pos) / 3) return ReplyParse::kNeedMore;
+      out.type = Reply::Type::kArray;
+      out.elements.resize(n);
+      for (Reply& element : out.elements) {
+        if (ReplyParse r = ParseAt(data, pos, element, depth + 1); r != ReplyParse::kDone) return r;
+      }
+      return ReplyParse::kDone;
+    }
+    default:
+      return ReplyParse::kBad;
+  }
+}
+
+}  // namespace
+
+ReplyParse ParseReply(std::string_view data, Reply& out, size_t& consumed) {
+  size_t pos = 0;
+  ReplyParse r = ParseAt(data, pos, out, 0);
+  if (r == ReplyParse::kDone) consumed = pos;
+  return r;
 }
 
 }  // namespace minishop::redis

@@ -2,8 +2,10 @@
 // blocking client. Plain value type: copy/move freely across threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct redisReply;
@@ -23,5 +25,12 @@ struct Reply {
 
 // Deep-copies a hiredis reply tree.
 Reply FromHiredis(const redisReply* r);
+
+// Parses one RESP2 reply from the front of `data` into `out` (one allocation per array,
+// none for short strings). kDone sets `consumed` to the reply's length; kNeedMore: the
+// reply is not complete yet (call again with more bytes); kBad: not RESP, or nested
+// deeper than 16 arrays.
+enum class ReplyParse { kDone, kNeedMore, kBad };
+ReplyParse ParseReply(std::string_view data, Reply& out, size_t& consumed);
 
 }  // namespace minishop::redis
