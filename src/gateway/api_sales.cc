@@ -1,5 +1,6 @@
 // Sales, purchase and admin endpoints of the Gateway.
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 
 #include "common/clock.h"
 #include "gateway/gateway.h"
@@ -9,6 +10,44 @@
 namespace minishop::gateway {
 namespace asio = boost::asio;
 namespace http = net::http;
+
+namespace {
+void AppendNumber(std::string& out, int64_t v) {
+  char buf[20];
+  char* end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+bool PlainJsonText(std::string_view s) {
+  for (char c : s) {
+    bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 c == '-' || c == '_' || c == ':' || c == '.';
+    if (!plain) return false;
+  }
+  return true;
+}
+
+// The 202 body, byte for byte what nlohmann::json would dump (keys in sorted order),
+// written into one string: {"quantity":1,"reservation_id":"…","sale_id":1,"status":"pending"}.
+net::Response Accepted(const seckill::Reservation& r, int64_t sale_id, int64_t qty) {
+  if (!PlainJsonText(r.reservation_id)) {
+    return Json(http::status::accepted, {{"reservation_id", r.reservation_id},
+                                         {"status", "pending"},
+                                         {"sale_id", sale_id},
+                                         {"quantity", qty}});
+  }
+  std::string body;
+  body.reserve(80 + r.reservation_id.size());
+  body.append(R"({"quantity":)");
+  AppendNumber(body, qty);
+  body.append(R"(,"reservation_id":")");
+  body.append(r.reservation_id);
+  body.append(R"(","sale_id":)");
+  AppendNumber(body, sale_id);
+  body.append(R"(,"status":"pending"})");
+  return net::JsonResponse(http::status::accepted, std::move(body));
+}
+}  // namespace
 
 Result<net::Response> Gateway::ListSales() {
   const auto& catalog = Catalog();
@@ -56,13 +95,14 @@ asio::awaitable<Result<net::Response>> Gateway::Purchase(const net::Request& req
     if (qty > sale->limit_per_user)
       co_return MakeError(Code::kLimitReached, "quantity exceeds this sale's per-user limit");
   }
+  // The local sold-out flag first: a post-sell-out request then costs no traceparent and
+  // no Redis work.
+  if (std::optional<Error> local = seckill_.LocalAnswer(sale_id)) co_return std::move(*local);
+  const std::string traceparent = TraceParent(request);
   Result<seckill::Reservation> r =
-      co_await seckill_.Purchase(sale_id, caller.user_id, qty, TraceParent(request));
+      co_await seckill_.Reserve(sale_id, caller.user_id, qty, traceparent);
   if (!r.ok()) co_return r.error();
-  co_return Json(http::status::accepted, {{"reservation_id", r->reservation_id},
-                                          {"status", "pending"},
-                                          {"sale_id", sale_id},
-                                          {"quantity", qty}});
+  co_return Accepted(*r, sale_id, qty);
 }
 
 asio::awaitable<Result<net::Response>> Gateway::MyReservation(const auth::Claims& caller,

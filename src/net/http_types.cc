@@ -53,12 +53,31 @@ Response JsonResponse(http::status status, std::string body, unsigned version) {
   return res;
 }
 
+namespace {
+// True when `text` needs no JSON escaping (the usual fixed error messages).
+bool PlainJsonText(std::string_view text) {
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+}  // namespace
+
 Response ErrorResponse(Code code, std::string_view message, unsigned version, int retry_after_s) {
-  std::string body = "{\"error\":{\"code\":\"";
-  body += CodeName(code);
-  body += "\",\"message\":\"";
-  body += JsonEscape(message);
-  body += "\"}}";
+  constexpr std::string_view kOpen = "{\"error\":{\"code\":\"", kMiddle = "\",\"message\":\"",
+                             kClose = "\"}}";
+  const std::string_view name = CodeName(code);
+  std::string body;
+  // One allocation: the whole body is sized before it is written.
+  body.reserve(kOpen.size() + name.size() + kMiddle.size() + message.size() + kClose.size());
+  body.append(kOpen).append(name).append(kMiddle);
+  if (PlainJsonText(message)) {
+    body.append(message);
+  } else {
+    body.append(JsonEscape(message));
+  }
+  body.append(kClose);
   Response res = JsonResponse(StatusFor(code), std::move(body), version);
   if (code == Code::kRateLimited || code == Code::kUnavailable || code == Code::kTimeout) {
     res.set(http::field::retry_after, std::to_string(retry_after_s));
