@@ -8,8 +8,13 @@
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 
+#include <hiredis/hiredis.h>
+
 #include "auth/jwt.h"
 #include "gateway/gateway.h"
+#include "infra/redis/async_client.h"
+#include "seckill/keys.h"
+#include "seckill/seckill_service.h"
 #include "net/http_types.h"
 #include "seckill/purchase_script.h"
 
@@ -99,7 +104,78 @@ void BM_MapPurchaseReplySoldOut(benchmark::State& state) {
 }
 BENCHMARK(BM_MapPurchaseReplySoldOut);
 
-// The 202 body exactly as Gateway::Purchase builds it (nlohmann::json, then dump).
+// The purchase script's EVALSHA as it was built before: owned key and argument strings,
+// an argv vector, then RESP.
+void BM_PurchaseCommandOwnedArgv(benchmark::State& state) {
+  const minishop::redis::Script script("return 1");
+  std::string out;
+  for (auto _ : state) {
+    std::vector<std::string> argv;
+    argv.reserve(12);
+    argv.push_back("EVALSHA");
+    argv.push_back(script.sha1);
+    argv.push_back("5");
+    argv.push_back(minishop::seckill::MetaKey(42));
+    argv.push_back(minishop::seckill::StockKey(42));
+    argv.push_back(minishop::seckill::BuyersKey(42));
+    argv.push_back(minishop::seckill::StatusKey(42));
+    argv.push_back(minishop::seckill::OutboxKey(42));
+    argv.push_back(std::to_string(123456));
+    argv.push_back(std::to_string(1));
+    argv.push_back(std::string(55, 't'));
+    argv.push_back(std::to_string(42));
+    out.clear();
+    minishop::redis::AppendCommand(out, argv);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_PurchaseCommandOwnedArgv);
+
+// The same command now: borrowed views (keys rendered into stack buffers by the seckill
+// service) encoded straight into the reused output buffer.
+void BM_PurchaseCommandViews(benchmark::State& state) {
+  const minishop::redis::Script script("return 1");
+  const std::string traceparent(55, 't');
+  std::string out;
+  for (auto _ : state) {
+    const minishop::seckill::PurchaseArgs purchase(42, 123456, 1, traceparent);
+    out.clear();
+    minishop::redis::AppendEval(out, "EVALSHA", script.sha1, purchase.keys(), purchase.args());
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_PurchaseCommandViews);
+
+constexpr std::string_view kReservedWire = "*4\r\n:0\r\n:9999\r\n$11\r\n42-123456-1\r\n:1764000000000\r\n";
+
+// The script's reply through hiredis's reader and a deep copy (how replies were read).
+void BM_PurchaseReplyHiredis(benchmark::State& state) {
+  redisReader* reader = redisReaderCreate();
+  for (auto _ : state) {
+    redisReaderFeed(reader, kReservedWire.data(), kReservedWire.size());
+    void* raw = nullptr;
+    redisReaderGetReply(reader, &raw);
+    minishop::redis::Reply reply = minishop::redis::FromHiredis(static_cast<redisReply*>(raw));
+    freeReplyObject(raw);
+    benchmark::DoNotOptimize(reply);
+  }
+  redisReaderFree(reader);
+}
+BENCHMARK(BM_PurchaseReplyHiredis);
+
+// The same reply parsed in place by the client's RESP parser.
+void BM_PurchaseReplyParse(benchmark::State& state) {
+  for (auto _ : state) {
+    minishop::redis::Reply reply;
+    size_t used = 0;
+    auto r = minishop::redis::ParseReply(kReservedWire, reply, used);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(reply);
+  }
+}
+BENCHMARK(BM_PurchaseReplyParse);
+
+// The 202 body exactly as Gateway::Purchase built it before (nlohmann::json, then dump).
 void BM_JsonAcceptedResponse(benchmark::State& state) {
   const std::string rid = "42-123456-1";
   for (auto _ : state) {
@@ -111,6 +187,20 @@ void BM_JsonAcceptedResponse(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_JsonAcceptedResponse);
+
+// The 202 body as Gateway::Purchase writes it now (same bytes, one string).
+void BM_HandBuiltAcceptedResponse(benchmark::State& state) {
+  const std::string rid = "42-123456-1";
+  for (auto _ : state) {
+    std::string body;
+    body.reserve(80 + rid.size());
+    body.append(R"({"quantity":)").append("1").append(R"(,"reservation_id":")").append(rid);
+    body.append(R"(","sale_id":)").append("42").append(R"(,"status":"pending"})");
+    auto res = minishop::net::JsonResponse(http::status::accepted, std::move(body));
+    benchmark::DoNotOptimize(res);
+  }
+}
+BENCHMARK(BM_HandBuiltAcceptedResponse);
 
 // The 410 every post-sell-out request gets.
 void BM_JsonSoldOutError(benchmark::State& state) {
