@@ -84,10 +84,10 @@ asio::awaitable<bool> ConnContext::EnsureConnected(Clock::time_point deadline) {
 }
 
 asio::awaitable<bool> ConnContext::Send(std::string_view request, ParsedResponse& response,
-                                        bool record) {
+                                        bool record, Clock::time_point intended) {
   if (!conn.is_open() && !co_await EnsureConnected(Clock::now() + 5s)) co_return false;
   std::string error;
-  auto t0 = Clock::now();
+  auto t0 = intended == Clock::time_point{} ? Clock::now() : std::min(intended, Clock::now());
   bool ok = co_await conn.Exchange(request, response, error);
   auto t1 = Clock::now();
   if (!ok) {

@@ -73,9 +73,11 @@ struct ConnContext {
   // Connects (retrying until `deadline`); false when it never succeeded.
   boost::asio::awaitable<bool> EnsureConnected(Clock::time_point deadline);
   // One request/response, timed and recorded (errors too). Reconnects first if needed.
-  // False on an I/O error.
+  // False on an I/O error. With `intended` set (open loop), latency counts from that
+  // instant, the request's place in the schedule, not from when it could be written: a
+  // request that waited for the previous answer carries that wait too.
   boost::asio::awaitable<bool> Send(std::string_view request, ParsedResponse& response,
-                                    bool record = true);
+                                    bool record = true, Clock::time_point intended = {});
   boost::asio::awaitable<void> SleepUntil(Clock::time_point t);
   boost::asio::awaitable<void> SleepFor(std::chrono::microseconds d) {
     co_await SleepUntil(Clock::now() + d);

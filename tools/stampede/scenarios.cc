@@ -131,6 +131,51 @@ Phase RunSustained(const RunSettings& run, const std::string& name, int connecti
   return p;
 }
 
+Phase RunOpenLoop(const RunSettings& run, const std::string& name, int connections, double seconds,
+                  double rate, const std::vector<std::string>& requests, ClientView* view) {
+  EngineOptions o = Options(run, name, connections);
+  o.start_at = Clock::now() + ConnectAllowance(connections);
+  o.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  o.slot_ms = seconds > 30 ? 500 : 100;
+  std::vector<Accepted> accepted(static_cast<size_t>(connections));
+  const size_t n = requests.size();
+  const auto interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(connections / rate));
+  EngineResult r = RunEngine(o, [&](ConnContext& ctx) -> asio::awaitable<void> {
+    if (!co_await ctx.EnsureConnected(o.start_at + 30s)) co_return;
+    ParsedResponse res;
+    auto next = o.start_at + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(ctx.index / rate));
+    for (size_t k = static_cast<size_t>(ctx.index); !ctx.stop.load(std::memory_order_relaxed);
+         k += static_cast<size_t>(connections), next += interval) {
+      co_await ctx.SleepUntil(next);
+      if (ctx.stop.load(std::memory_order_relaxed)) break;
+      if (!co_await ctx.Send(requests[k % n], res, true, next)) {
+        if (!co_await ctx.EnsureConnected(Clock::now() + 2s)) co_return;
+        continue;
+      }
+      if (view != nullptr && res.status == 202) {
+        std::string_view rid = ReservationId(res.body);
+        if (!rid.empty()) accepted[ctx.index].items.emplace_back(std::string(rid), QuantityOf(res.body));
+      }
+    }
+  });
+  Phase p;
+  p.name = name;
+  p.connections = connections;
+  p.seconds = seconds;
+  p.rec = std::shared_ptr<Recorder>(std::move(r.merged));
+  p.requests = CountInWindow(*p.rec, seconds);
+  p.rate = p.requests / seconds;
+  p.extra["open_loop_rate"] = rate;
+  if (view != nullptr) {
+    for (const Accepted& a : accepted)
+      for (const auto& [rid, qty] : a.items)
+        if (view->reservations.insert(rid).second) view->units += qty;
+  }
+  return p;
+}
+
 Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& in, ClientView& view) {
   EngineOptions o = Options(run, "purchase", connections);
   const int64_t lead_ms = in.starts_at_ms - minishop::NowEpochMs();

@@ -44,6 +44,13 @@ struct RunSettings {
 Phase RunSustained(const RunSettings& run, const std::string& name, int connections, double seconds,
                    const std::vector<std::string>& requests, ClientView* view);
 
+// Open loop: `rate` requests/s in total, spread evenly over the connections (each sends
+// every connections/rate seconds, phase-shifted by index/rate), for `seconds`. Latency is
+// measured from each request's scheduled send time, so queueing behind a slow answer
+// counts (no coordinated omission). Requests as in RunSustained.
+Phase RunOpenLoop(const RunSettings& run, const std::string& name, int connections, double seconds,
+                  double rate, const std::vector<std::string>& requests, ClientView* view);
+
 // The stampede: connection i owns users i, i+C, …; each connection syncs its clock with
 // GET /api/v1/time, sleeps until the sale's start instant, fires one purchase per user
 // back to back, then polls GET /api/v1/sales/{id}/order for each accepted user until the
