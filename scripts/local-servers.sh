@@ -168,6 +168,52 @@ minishop_env() {
 
 minishop_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$HTTP_PORT/readyz"; }
 
+# MINISHOP_PROCESSES (default 1) minishop processes share the HTTP port (SO_REUSEPORT: the
+# kernel spreads new connections over every listening socket). One process may open only
+# 20,000 descriptors here, so holding 50,000 connections takes several. Process 1 runs every
+# role (pid file minishop.pid); processes 2..N run `serve --roles gateway` (pid files
+# minishop-<k>.pid, logs minishop-<k>.log). With N > 1 each has its own MINISHOP_INSTANCE_ID
+# and MINISHOP_PROCESS_THREADS (default 1) event loops, hence an equal share of connections.
+minishop_processes() { echo "${MINISHOP_PROCESSES:-1}"; }
+
+minishop_extra_pid() { live_pid "$STATE/minishop/minishop-$1.pid" "minishop serve"; }
+
+# Starts the missing extra processes 2..MINISHOP_PROCESSES (idempotent) and waits until each
+# listens on the port.
+start_minishop_extras() {
+  local bin d="$STATE/minishop" n k
+  bin="$(minishop_bin)"
+  n="$(minishop_processes)"
+  [ "$n" -gt 1 ] || return 0
+  minishop_env
+  for ((k = 2; k <= n; k++)); do
+    minishop_extra_pid "$k" >/dev/null && continue
+    say "minishop: extra process $k of $n (gateway) on port $HTTP_PORT"
+    (
+      ulimit -n "$(ulimit -Hn)"
+      exec env "${MINISHOP_ENV[@]}" MINISHOP_INSTANCE_ID="$(hostname)-$k" \
+        MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}" \
+        setsid "$bin" serve --roles gateway </dev/null >>"$d/minishop-$k.log" 2>&1
+    ) &
+    echo $! >"$d/minishop-$k.pid"
+  done
+  local deadline=$((SECONDS + 60))
+  for ((k = 2; k <= n; k++)); do
+    until minishop_ready_pid "$k"; do
+      minishop_extra_pid "$k" >/dev/null || die "minishop process $k exited during start-up; see $d/minishop-$k.log"
+      [ "$SECONDS" -lt "$deadline" ] || die "minishop process $k not ready after 60 s; see $d/minishop-$k.log"
+      sleep 0.3
+    done
+  done
+}
+
+# True once process K has bound the port (it appears among the port's listeners).
+minishop_ready_pid() {
+  local pid
+  pid="$(minishop_extra_pid "$1")" || return 1
+  ss -Hltnp "sport = :$HTTP_PORT" 2>/dev/null | grep -q "pid=$pid,"
+}
+
 start_minishop() {
   local bin d="$STATE/minishop"
   bin="$(minishop_bin)"
@@ -178,9 +224,18 @@ start_minishop() {
   env "${MINISHOP_ENV[@]}" "$bin" migrate >>"$d/migrate.log" 2>&1 ||
     die "minishop migrate failed; see $d/migrate.log"
   say "minishop: serve on port $HTTP_PORT"
+  local instance=()
+  # Several processes: each gets the same number of listening sockets (one per event loop),
+  # so SO_REUSEPORT gives each the same share of the connections.
+  [ "$(minishop_processes)" -gt 1 ] && instance=(MINISHOP_INSTANCE_ID="$(hostname)-1"
+    MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}")
   # A simple command (no function) in the background: $! is the server itself, since env
   # and setsid exec it (setsid forks only for a process-group leader, which this is not).
-  env "${MINISHOP_ENV[@]}" setsid "$bin" serve </dev/null >>"$d/minishop.log" 2>&1 &
+  # The subshell only raises the descriptor limit to the hard limit before exec.
+  (
+    ulimit -n "$(ulimit -Hn)"
+    exec env "${MINISHOP_ENV[@]}" "${instance[@]}" setsid "$bin" serve </dev/null >>"$d/minishop.log" 2>&1
+  ) &
   echo $! >"$d/minishop.pid"
   local deadline=$((SECONDS + 60))
   until minishop_ready; do
@@ -188,11 +243,20 @@ start_minishop() {
     [ "$SECONDS" -lt "$deadline" ] || die "minishop not ready after 60 s (GET /readyz); see $(log_of minishop)"
     sleep 0.3
   done
+  start_minishop_extras
 }
 
 stop_minishop() {
-  local pid=$1
-  # SIGTERM: stop accepting, drain in-flight requests and unacked messages, exit 0.
+  local pid=$1 f extra
+  # SIGTERM: stop accepting, drain in-flight requests and unacked messages, exit 0. The
+  # extra gateway processes first, then the one that runs every role.
+  for f in "$STATE"/minishop/minishop-*.pid; do
+    [ -e "$f" ] || continue
+    extra="$(live_pid "$f" "minishop serve")" || { rm -f "$f"; continue; }
+    kill -TERM "$extra" 2>/dev/null || true
+    wait_exit "$extra" 30 || { warn "minishop $extra did not drain in 30 s, killing"; kill -KILL "$extra"; }
+    rm -f "$f"
+  done
   kill -TERM "$pid" 2>/dev/null || true
   wait_exit "$pid" 30 || { warn "minishop did not drain in 30 s, killing"; kill -KILL "$pid"; }
 }
