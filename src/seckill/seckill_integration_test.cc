@@ -145,7 +145,9 @@ TEST_F(SeckillIntegrationTest, ManyConcurrentPurchasesNeverOversell) {
 TEST_F(SeckillIntegrationTest, RedisDownIsUnavailableThenRecovers) {
   int64_t now = NowEpochMs();
   Sale(1, 5, 5, now - 1000, now + 60'000);
-  ASSERT_TRUE(testing::SharedRedis().Kill9().ok());
+  // A graceful stop: with appendfsync everysec a kill -9 may lose the last second of
+  // writes (the sale itself) when the disk is slow, which is not what this test is about.
+  ASSERT_TRUE(testing::SharedRedis().Stop().ok());
   auto down = Buy(1, 1);
   EXPECT_TRUE(down.code() == Code::kUnavailable || down.code() == Code::kTimeout)
       << down.error().message;
