@@ -30,3 +30,25 @@ TEST(JsonEscapeTest, EscapesQuotesAndControls) {
 
 }  // namespace
 }  // namespace minishop
+
+#include <atomic>
+
+#include "common/background_thread.h"
+
+namespace minishop {
+namespace {
+
+TEST(BackgroundThreadTest, StopWakesASleepingBodyAndJoins) {
+  BackgroundThread thread;
+  std::atomic<int> rounds{0};
+  thread.Start("test-loop", [&] {
+    while (thread.SleepUnlessStopped(std::chrono::hours(1))) ++rounds;
+  });
+  thread.Stop();  // would hang for an hour if Stop did not wake the sleep
+  EXPECT_TRUE(thread.stopping());
+  EXPECT_EQ(rounds.load(), 0);
+  thread.Stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace minishop

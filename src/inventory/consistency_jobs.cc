@@ -28,21 +28,15 @@ ConsistencyJobs::ConsistencyJobs(const Config& config, MetricsRegistry& metrics)
 ConsistencyJobs::~ConsistencyJobs() { Stop(); }
 
 void ConsistencyJobs::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start("inv-consistency", [this] { Run(); });
 }
 
 void ConsistencyJobs::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.Stop();
 }
 
 bool ConsistencyJobs::Stopping() {
-  std::lock_guard lock(mu_);
-  return stopping_;
+  return thread_.stopping();
 }
 
 Status ConsistencyJobs::EnsurePg() {
@@ -54,7 +48,6 @@ Status ConsistencyJobs::EnsurePg() {
 }
 
 void ConsistencyJobs::Run() {
-  pthread_setname_np(pthread_self(), "inv-consistency");
   int64_t next_reconcile_ms = NowSteadyUs() / 1000 + config_.inventory.reconcile_interval_ms;
   for (;;) {
     if (config_.inventory.rebuild_on_start) {
@@ -67,8 +60,7 @@ void ConsistencyJobs::Run() {
       if (Status s = ReconcileAll(); !s.ok())
         spdlog::warn("inventory reconciliation: {}", s.error().message);
     }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, kRebuildCheck, [this] { return stopping_; })) return;
+    if (!thread_.SleepUnlessStopped(kRebuildCheck)) return;
   }
 }
 

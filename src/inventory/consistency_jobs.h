@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/background_thread.h"
 #include "common/config.h"
 #include "common/metrics.h"
 #include "common/result.h"
@@ -50,10 +51,7 @@ class ConsistencyJobs {
   Gauge& drifting_;
   Counter& rebuilt_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  BackgroundThread thread_;
 };
 
 }  // namespace minishop::inventory

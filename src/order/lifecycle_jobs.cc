@@ -31,20 +31,14 @@ LifecycleJobs::LifecycleJobs(const Config& config, MetricsRegistry& metrics)
 LifecycleJobs::~LifecycleJobs() { Stop(); }
 
 void LifecycleJobs::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start("order-lifecycle", [this] { Run(); });
 }
 
 void LifecycleJobs::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.Stop();
 }
 
 void LifecycleJobs::Run() {
-  pthread_setname_np(pthread_self(), "order-lifecycle");
   const auto interval = std::chrono::milliseconds(std::max<int64_t>(config_.order.expiry_scan_interval_ms, 10));
   for (;;) {
     Status s = Round();
@@ -52,8 +46,7 @@ void LifecycleJobs::Run() {
       errors_.Inc();
       spdlog::warn("order lifecycle: {} (retrying)", s.error().message);
     }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, interval, [this] { return stopping_; })) break;
+    if (!thread_.SleepUnlessStopped(interval)) break;
   }
   if (lease_) (void)lock_.Release(*lease_);
 }

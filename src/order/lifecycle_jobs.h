@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/background_thread.h"
 #include "common/config.h"
 #include "common/metrics.h"
 #include "common/result.h"
@@ -57,10 +58,7 @@ class LifecycleJobs {
   Counter& recovered_;
   Counter& errors_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  BackgroundThread thread_;
 };
 
 }  // namespace minishop::order

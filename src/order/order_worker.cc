@@ -44,31 +44,17 @@ OrderWorker::OrderWorker(const Config& config, MetricsRegistry& metrics)
 OrderWorker::~OrderWorker() { Stop(); }
 
 void OrderWorker::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start("order-worker", [this] { Run(); });
 }
 
 void OrderWorker::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool OrderWorker::SleepUnlessStopped(std::chrono::milliseconds d) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+  thread_.Stop();
 }
 
 void OrderWorker::Run() {
-  pthread_setname_np(pthread_self(), "order-worker");
   int failures = 0;
   for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) break;
-    }
+    if (thread_.stopping()) break;
     Status s = Step();
     if (s.ok()) {
       failures = 0;
@@ -83,7 +69,7 @@ void OrderWorker::Run() {
     }
     auto delay = std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
     ++failures;
-    SleepUnlessStopped(std::chrono::milliseconds(delay));
+    thread_.SleepUnlessStopped(std::chrono::milliseconds(delay));
   }
   if (!batch_.items.empty()) {
     spdlog::warn("order worker: stopping with {} messages unacked; they will be redelivered",

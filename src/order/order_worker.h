@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/background_thread.h"
 #include "common/config.h"
 #include "common/metrics.h"
 #include "common/result.h"
@@ -71,7 +72,6 @@ class OrderWorker {
   Status Cache();
   Status Acknowledge();
   Status DeadLetter(uint64_t tag, const std::string& why);
-  bool SleepUnlessStopped(std::chrono::milliseconds d);
 
   const Config config_;
   const amqp::ConnectOptions amqp_options_;
@@ -89,10 +89,7 @@ class OrderWorker {
   Counter& errors_;
   Histogram& batch_seconds_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  BackgroundThread thread_;
 };
 
 }  // namespace minishop::order

@@ -165,31 +165,17 @@ OutboxRelay::OutboxRelay(const Config& config, MetricsRegistry& metrics)
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 void OutboxRelay::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start("relay", [this] { Run(); });
 }
 
 void OutboxRelay::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool OutboxRelay::SleepUnlessStopped(std::chrono::milliseconds d) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+  thread_.Stop();
 }
 
 void OutboxRelay::Run() {
-  pthread_setname_np(pthread_self(), "relay");
   int failures = 0;
   for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) break;
-    }
+    if (thread_.stopping()) break;
     Status s = Step();
     healthy_.store(s.ok(), std::memory_order_relaxed);
     if (s.ok()) {
@@ -204,7 +190,7 @@ void OutboxRelay::Run() {
     read_own_pending_ = true;
     auto delay = std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
     ++failures;
-    SleepUnlessStopped(std::chrono::milliseconds(delay));
+    thread_.SleepUnlessStopped(std::chrono::milliseconds(delay));
   }
   if (!batch_.entries.empty()) {
     spdlog::warn("relay: stopping with {} entries unconfirmed; they stay pending in Redis",
@@ -234,7 +220,7 @@ Status OutboxRelay::Step() {
     if (Status s = RefreshSales(); !s.ok()) return s;
   }
   if (sales_.empty()) {
-    SleepUnlessStopped(std::chrono::milliseconds(config_.relay.block_ms));
+    thread_.SleepUnlessStopped(std::chrono::milliseconds(config_.relay.block_ms));
     return publisher_->Poll();
   }
   Result<std::vector<OutboxEntry>> entries = std::vector<OutboxEntry>{};

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/background_thread.h"
 #include "common/config.h"
 #include "common/metrics.h"
 #include "common/result.h"
@@ -89,7 +90,6 @@ class OutboxRelay {
   Status Deliver();
   Status Publish();
   Status RemoveFromStreams();
-  bool SleepUnlessStopped(std::chrono::milliseconds d);
 
   std::atomic<bool> healthy_{true};
   const Config config_;
@@ -110,10 +110,7 @@ class OutboxRelay {
   Counter& errors_;
   Gauge& backlog_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  BackgroundThread thread_;
 };
 
 }  // namespace minishop::seckill

@@ -1,0 +1,42 @@
+// BackgroundThread: one named thread that runs a background job's loop (relay, order
+// worker, lifecycle and consistency jobs), and the stop signal that loop polls and sleeps
+// on. Start/Stop are called by the owning (controlling) thread; stopping() and
+// SleepUnlessStopped() by the job's own thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace minishop {
+
+class BackgroundThread {
+ public:
+  BackgroundThread() = default;
+  ~BackgroundThread() { Stop(); }
+  BackgroundThread(const BackgroundThread&) = delete;
+  BackgroundThread& operator=(const BackgroundThread&) = delete;
+
+  // Runs `body` on a new thread named `name` (at most 15 characters are kept). Call once.
+  void Start(std::string name, std::function<void()> body);
+
+  // Asks the body to return, wakes it from SleepUnlessStopped and joins it. Idempotent.
+  // The owner must call it before destroying what the body uses.
+  void Stop();
+
+  bool stopping() const;
+
+  // Sleeps for `d` or until Stop(); returns false if stopping.
+  bool SleepUnlessStopped(std::chrono::milliseconds d);
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace minishop
