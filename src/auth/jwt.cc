@@ -228,32 +228,13 @@ std::string Base64UrlEncode(std::string_view data) {
 }
 
 bool Base64UrlDecode(std::string_view text, std::string& out) {
-  if (text.size() % 4 == 1) return false;
-  out.clear();
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char ch : text) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '-')
-      v = 62;
-    else if (ch == '_')
-      v = 63;
-    else
-      return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
+  out.resize(text.size() / 4 * 3 + 2);
+  ptrdiff_t n = DecodeInto(text, out.data(), out.size());
+  if (n < 0) {
+    out.clear();
+    return false;
   }
+  out.resize(static_cast<size_t>(n));
   return true;
 }
 
