@@ -5,15 +5,10 @@
 
 #include <string>
 
+#include "common/clock.h"
+
 namespace minishop::amqp {
 namespace {
-
-timeval ToTimeval(std::chrono::milliseconds d) {
-  timeval tv;
-  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
-  return tv;
-}
 
 std::string CloseReason(const amqp_method_t& method) {
   if (method.id == AMQP_CONNECTION_CLOSE_METHOD) {
@@ -67,8 +62,8 @@ Channel::~Channel() {
 
 Error Channel::Fail(std::string_view what, int library_status) {
   broken_ = true;
-  return MakeError(Code::kUnavailable, "amqp: " + std::string(what) + ": " +
-                                           amqp_error_string2(library_status));
+  return MakeError(Code::kUnavailable,
+                   "amqp: " + std::string(what) + ": " + amqp_error_string2(library_status));
 }
 
 Status Channel::CheckRpc(std::string_view what) {
@@ -80,7 +75,8 @@ Status Channel::CheckRpc(std::string_view what) {
       return Fail(what, reply.library_error);
     case AMQP_RESPONSE_SERVER_EXCEPTION: {
       broken_ = true;
-      Code code = reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD ? Code::kInternal : Code::kUnavailable;
+      Code code =
+          reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD ? Code::kInternal : Code::kUnavailable;
       if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
         amqp_connection_close_ok_t ok{};
         amqp_send_method(state_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
@@ -130,8 +126,7 @@ Status Channel::Declare(const Topology& t) {
   amqp_table_t args{1, &dlx};
   amqp_queue_declare(state_, kId, Bytes(t.queue), 0, 1, 0, 0, args);
   if (Status s = CheckRpc("declare queue " + t.queue); !s.ok()) return s;
-  amqp_queue_bind(state_, kId, Bytes(t.queue), Bytes(t.exchange), Bytes(t.queue),
-                  amqp_empty_table);
+  amqp_queue_bind(state_, kId, Bytes(t.queue), Bytes(t.exchange), Bytes(t.queue), amqp_empty_table);
   return CheckRpc("bind " + t.queue);
 }
 

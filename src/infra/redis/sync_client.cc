@@ -5,15 +5,10 @@
 
 #include <memory>
 
+#include "common/clock.h"
+
 namespace minishop::redis {
 namespace {
-
-timeval ToTimeval(std::chrono::milliseconds d) {
-  timeval tv;
-  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
-  return tv;
-}
 
 struct FreeReply {
   void operator()(void* r) const { freeReplyObject(r); }
@@ -37,7 +32,8 @@ Status SyncClient::Connect() {
   redisContext* ctx = redisConnectWithTimeout(host_.c_str(), port_, tv);
   if (ctx == nullptr) return MakeError(Code::kUnavailable, "redis: out of memory");
   if (ctx->err != 0 || redisSetTimeout(ctx, tv) != REDIS_OK) {
-    std::string message = "redis: connect " + host_ + ":" + std::to_string(port_) + ": " + ctx->errstr;
+    std::string message =
+        "redis: connect " + host_ + ":" + std::to_string(port_) + ": " + ctx->errstr;
     redisFree(ctx);
     return MakeError(Code::kUnavailable, std::move(message));
   }
@@ -69,8 +65,8 @@ Result<std::vector<Reply>> SyncClient::Pipeline(
       args.push_back(a.data());
       lengths.push_back(a.size());
     }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(args.size()), args.data(),
-                               lengths.data()) != REDIS_OK) {
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(args.size()), args.data(), lengths.data()) !=
+        REDIS_OK) {
       return DropWith("append");
     }
   }
