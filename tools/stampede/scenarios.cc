@@ -16,7 +16,8 @@ minishop::Result<std::vector<User>> LoadTokens(const std::string& path) {
   std::vector<User> users;
   User u;
   while (in >> u.id >> u.token) users.push_back(u);
-  if (users.empty()) return minishop::MakeError(minishop::Code::kBadRequest, path + " has no '<id> <token>' lines");
+  if (users.empty())
+    return minishop::MakeError(minishop::Code::kBadRequest, path + " has no '<id> <token>' lines");
   return users;
 }
 
@@ -29,9 +30,21 @@ std::string Expand(std::string_view text, const User& user, int64_t sale_id) {
       size_t close = text.find('}', i);
       if (close != std::string_view::npos) {
         std::string_view key = text.substr(i + 1, close - i - 1);
-        if (key == "user") { out += std::to_string(user.id); i = close + 1; continue; }
-        if (key == "token") { out += user.token; i = close + 1; continue; }
-        if (key == "sale") { out += std::to_string(sale_id); i = close + 1; continue; }
+        if (key == "user") {
+          out += std::to_string(user.id);
+          i = close + 1;
+          continue;
+        }
+        if (key == "token") {
+          out += user.token;
+          i = close + 1;
+          continue;
+        }
+        if (key == "sale") {
+          out += std::to_string(sale_id);
+          i = close + 1;
+          continue;
+        }
       }
     }
     out.push_back(text[i++]);
@@ -46,7 +59,8 @@ std::vector<std::string> RenderAll(const RequestTemplate& t, const std::string& 
   std::vector<std::string> headers(t.headers.size());
   for (const User& u : users) {
     for (size_t h = 0; h < headers.size(); ++h) headers[h] = Expand(t.headers[h], u, sale_id);
-    out.push_back(RenderRequest(t.method, Expand(t.target, u, sale_id), host, headers, Expand(t.body, u, sale_id)));
+    out.push_back(RenderRequest(t.method, Expand(t.target, u, sale_id), host, headers,
+                                Expand(t.body, u, sale_id)));
   }
   return out;
 }
@@ -90,32 +104,26 @@ std::chrono::milliseconds ConnectAllowance(int connections) {
   return std::chrono::milliseconds(1000 + connections / 4);
 }
 
-}  // namespace
-
-Phase RunSustained(const RunSettings& run, const std::string& name, int connections, double seconds,
-                   const std::vector<std::string>& requests, ClientView* view) {
+// Engine options of a sustained phase of `seconds`, measured after the connections open.
+EngineOptions SustainedOptions(const RunSettings& run, const std::string& name, int connections,
+                               double seconds) {
   EngineOptions o = Options(run, name, connections);
   o.start_at = Clock::now() + ConnectAllowance(connections);
   o.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   o.slot_ms = seconds > 30 ? 500 : 100;
-  std::vector<Accepted> accepted(static_cast<size_t>(connections));
-  const size_t n = requests.size();
-  EngineResult r = RunEngine(o, [&](ConnContext& ctx) -> asio::awaitable<void> {
-    if (!co_await ctx.EnsureConnected(o.start_at + 30s)) co_return;
-    co_await ctx.SleepUntil(o.start_at);
-    ParsedResponse res;
-    for (size_t k = static_cast<size_t>(ctx.index); !ctx.stop.load(std::memory_order_relaxed);
-         k += static_cast<size_t>(connections)) {
-      if (!co_await ctx.Send(requests[k % n], res)) {
-        if (!co_await ctx.EnsureConnected(Clock::now() + 2s)) co_return;
-        continue;
-      }
-      if (view != nullptr && res.status == 202) {
-        std::string_view rid = ReservationId(res.body);
-        if (!rid.empty()) accepted[ctx.index].items.emplace_back(std::string(rid), QuantityOf(res.body));
-      }
-    }
-  });
+  return o;
+}
+
+// Remembers the reservation of a 202 answer, when the caller keeps a client view.
+void RecordAccepted(const ClientView* view, const ParsedResponse& res, Accepted& into) {
+  if (view == nullptr || res.status != 202) return;
+  std::string_view rid = ReservationId(res.body);
+  if (!rid.empty()) into.items.emplace_back(std::string(rid), QuantityOf(res.body));
+}
+
+// The Phase of a finished sustained run; merges its accepted reservations into `view`.
+Phase SustainedPhase(const std::string& name, int connections, double seconds, EngineResult& r,
+                     const std::vector<Accepted>& accepted, ClientView* view) {
   Phase p;
   p.name = name;
   p.connections = connections;
@@ -131,12 +139,32 @@ Phase RunSustained(const RunSettings& run, const std::string& name, int connecti
   return p;
 }
 
+}  // namespace
+
+Phase RunSustained(const RunSettings& run, const std::string& name, int connections, double seconds,
+                   const std::vector<std::string>& requests, ClientView* view) {
+  EngineOptions o = SustainedOptions(run, name, connections, seconds);
+  std::vector<Accepted> accepted(static_cast<size_t>(connections));
+  const size_t n = requests.size();
+  EngineResult r = RunEngine(o, [&](ConnContext& ctx) -> asio::awaitable<void> {
+    if (!co_await ctx.EnsureConnected(o.start_at + 30s)) co_return;
+    co_await ctx.SleepUntil(o.start_at);
+    ParsedResponse res;
+    for (size_t k = static_cast<size_t>(ctx.index); !ctx.stop.load(std::memory_order_relaxed);
+         k += static_cast<size_t>(connections)) {
+      if (!co_await ctx.Send(requests[k % n], res)) {
+        if (!co_await ctx.EnsureConnected(Clock::now() + 2s)) co_return;
+        continue;
+      }
+      RecordAccepted(view, res, accepted[ctx.index]);
+    }
+  });
+  return SustainedPhase(name, connections, seconds, r, accepted, view);
+}
+
 Phase RunOpenLoop(const RunSettings& run, const std::string& name, int connections, double seconds,
                   double rate, const std::vector<std::string>& requests, ClientView* view) {
-  EngineOptions o = Options(run, name, connections);
-  o.start_at = Clock::now() + ConnectAllowance(connections);
-  o.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-  o.slot_ms = seconds > 30 ? 500 : 100;
+  EngineOptions o = SustainedOptions(run, name, connections, seconds);
   std::vector<Accepted> accepted(static_cast<size_t>(connections));
   const size_t n = requests.size();
   const auto interval = std::chrono::duration_cast<Clock::duration>(
@@ -154,29 +182,16 @@ Phase RunOpenLoop(const RunSettings& run, const std::string& name, int connectio
         if (!co_await ctx.EnsureConnected(Clock::now() + 2s)) co_return;
         continue;
       }
-      if (view != nullptr && res.status == 202) {
-        std::string_view rid = ReservationId(res.body);
-        if (!rid.empty()) accepted[ctx.index].items.emplace_back(std::string(rid), QuantityOf(res.body));
-      }
+      RecordAccepted(view, res, accepted[ctx.index]);
     }
   });
-  Phase p;
-  p.name = name;
-  p.connections = connections;
-  p.seconds = seconds;
-  p.rec = std::shared_ptr<Recorder>(std::move(r.merged));
-  p.requests = CountInWindow(*p.rec, seconds);
-  p.rate = p.requests / seconds;
+  Phase p = SustainedPhase(name, connections, seconds, r, accepted, view);
   p.extra["open_loop_rate"] = rate;
-  if (view != nullptr) {
-    for (const Accepted& a : accepted)
-      for (const auto& [rid, qty] : a.items)
-        if (view->reservations.insert(rid).second) view->units += qty;
-  }
   return p;
 }
 
-Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& in, ClientView& view) {
+Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& in,
+                  ClientView& view) {
   EngineOptions o = Options(run, "purchase", connections);
   const int64_t lead_ms = in.starts_at_ms - minishop::NowEpochMs();
   o.start_at = Clock::now() + std::chrono::milliseconds(lead_ms);
@@ -207,7 +222,8 @@ Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& 
     }
     co_await ctx.SleepUntil(start_local);
     std::vector<Pending> pending;
-    for (size_t u = static_cast<size_t>(ctx.index); u < users; u += static_cast<size_t>(connections)) {
+    for (size_t u = static_cast<size_t>(ctx.index); u < users;
+         u += static_cast<size_t>(connections)) {
       if (!co_await ctx.Send(in.purchases[u], res)) continue;
       if (res.status == 202) {
         std::string_view rid = ReservationId(res.body);
@@ -215,14 +231,16 @@ Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& 
         pending.push_back({u, Clock::now()});
       }
     }
-    const auto poll_deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(in.poll_timeout_s * 1000));
+    const auto poll_deadline =
+        Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(in.poll_timeout_s * 1000));
     while (!pending.empty() && Clock::now() < poll_deadline) {
       co_await ctx.SleepFor(std::chrono::milliseconds(in.poll_interval_ms));
       for (size_t i = 0; i < pending.size();) {
         if (co_await ctx.Send(in.polls[pending[i].user], res, false) && res.status == 200 &&
             res.body.find("\"status\":\"pending\"") == std::string::npos) {
           ctx.rec.order_visible.Record(std::chrono::duration_cast<std::chrono::microseconds>(
-                                           Clock::now() - pending[i].accepted_at).count());
+                                           Clock::now() - pending[i].accepted_at)
+                                           .count());
           ++ctx.rec.orders_seen;
           pending[i] = pending.back();
           pending.pop_back();
@@ -252,7 +270,8 @@ Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& 
   p.requests = p.rec->events.size();
   p.seconds = last_done / 1e6;
   p.rate = p.seconds > 0 ? p.requests / p.seconds : 0;
-  p.extra["in_stock"] = {{"requests", in_stock}, {"seconds", last_202 / 1e6},
+  p.extra["in_stock"] = {{"requests", in_stock},
+                         {"seconds", last_202 / 1e6},
                          {"rate", last_202 > 0 ? in_stock / (last_202 / 1e6) : 0.0}};
   p.extra["sold_out_epoch_ms"] = in.starts_at_ms + last_202 / 1000;
   p.extra["users"] = users;
