@@ -74,19 +74,21 @@ asio::awaitable<net::Response> Gateway::Handle(net::Request& request) {
 }
 
 void Gateway::Count(std::string_view route, unsigned status) {
-  static const char* kKnown[] = {"healthz", "readyz", "metrics", "auth",
-                                 "time",    "sales",  "orders",  "admin"};
-  std::string_view name = "other";
-  for (const char* k : kKnown) {
-    if (route == k) name = k;
+  static constexpr std::string_view kKnown[] = {"healthz", "readyz", "metrics", "auth", "time",
+                                                "sales",   "orders", "admin",   "other"};
+  size_t index = std::size(kKnown) - 1;  // "other"
+  for (size_t i = 0; i + 1 < std::size(kKnown); ++i) {
+    if (route == kKnown[i]) index = i;
   }
-  std::string key = std::string(name) + "|" + std::to_string(status);
+  // Keyed by integers so that counting a request allocates nothing once the pair is known.
+  const uint32_t key = static_cast<uint32_t>(index) << 16 | (status & 0xffff);
   auto it = counters_.find(key);
   if (it == counters_.end()) {
+    const std::string name(kKnown[index]);
     Counter& c = shared_.metrics.GetCounter(
         "minishop_http_requests_total", "HTTP requests by route group and status.",
-        "route=\"" + std::string(name) + "\",status=\"" + std::to_string(status) + "\"");
-    it = counters_.emplace(std::move(key), &c).first;
+        "route=\"" + name + "\",status=\"" + std::to_string(status) + "\"");
+    it = counters_.emplace(key, &c).first;
   }
   it->second->Inc();
 }

@@ -105,7 +105,7 @@ class Gateway final : public net::HttpHandler {
   std::shared_ptr<const inventory::SaleCatalog::Snapshot> catalog_;
   uint64_t catalog_version_ = 0;
   std::mt19937_64 rng_;
-  std::unordered_map<std::string, Counter*> counters_;
+  std::unordered_map<uint32_t, Counter*> counters_;   // (route group << 16 | status)
   std::unique_ptr<order::PaymentProvider> payments_;  // created on first use
 };
 
