@@ -31,6 +31,7 @@ void VisitFields(Config& c, F&& f) {
   f("redis", "command_timeout_ms", c.redis.command_timeout_ms);
   f("redis", "reconnect_max_ms", c.redis.reconnect_max_ms);
   f("redis", "max_pending", c.redis.max_pending);
+  f("redis", "shed_after_ms", c.redis.shed_after_ms);
   f("postgres", "conninfo", c.postgres.conninfo);
   f("postgres", "pool_size", c.postgres.pool_size);
   f("amqp", "host", c.amqp.host);

@@ -25,11 +25,16 @@ struct ServerConfig {
 struct RedisConfig {
   std::string host = "127.0.0.1";
   int port = 6379;
+  // Hard deadline: when the oldest command sent has waited this long, Redis is taken for
+  // hung and the connection is reset.
   int64_t command_timeout_ms = 1'000;
   int64_t reconnect_max_ms = 2'000;
-  // Commands in flight per connection (one per event loop). Beyond it a command fails at
-  // once with kUnavailable (load shedding) instead of queueing past its deadline.
+  // Load shedding, both per connection (one per event loop): a new command fails at once
+  // with kUnavailable, never sent, while max_pending commands are in flight or while the
+  // oldest has waited shed_after_ms. This keeps the queue wait of what is admitted short
+  // and far from the hard deadline.
   int64_t max_pending = 4096;
+  int64_t shed_after_ms = 200;
 };
 
 struct PostgresConfig {
@@ -67,8 +72,8 @@ struct RelayConfig {
 };
 
 struct OrderConfig {
-  int batch_size = 500;       // orders per PostgreSQL transaction
-  int64_t batch_wait_ms = 5;  // how long a partial batch may wait for more messages
+  int batch_size = 500;                     // orders per PostgreSQL transaction
+  int64_t batch_wait_ms = 5;                // how long a partial batch may wait for more messages
   int64_t payment_deadline_ms = 900'000;    // an unpaid order expires this long after reservation
   int64_t expiry_scan_interval_ms = 1'000;  // how often the (single, locked) expiry scanner runs
   int64_t return_retry_after_ms = 5'000;    // a stock return left half-done this long is finished
@@ -82,8 +87,8 @@ struct PaymentConfig {
 };
 
 struct InventoryConfig {
-  int64_t reconcile_interval_ms = 30'000;  // periodic Redis/PostgreSQL comparison; 0: off
-  bool rebuild_on_start = true;            // rebuild sales whose Redis keys are missing
+  int64_t reconcile_interval_ms = 30'000;     // periodic Redis/PostgreSQL comparison; 0: off
+  bool rebuild_on_start = true;               // rebuild sales whose Redis keys are missing
   int64_t rebuild_drain_timeout_ms = 30'000;  // rebuild waits this long for queued reservations
 };
 

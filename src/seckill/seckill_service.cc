@@ -88,6 +88,12 @@ boost::asio::awaitable<Result<Reservation>> SeckillService::Reserve(int64_t sale
                                                     purchase.args(), boost::asio::use_awaitable);
   if (!reply.ok()) {
     sold_out_.Inconclusive(sale_id);
+    if (reply.code() == Code::kTimeout) {
+      // The script was sent and may have run: say so, and where the answer is.
+      co_return MakeError(Code::kTimeout,
+                          "the purchase may have gone through: see GET /api/v1/sales/" +
+                              std::to_string(sale_id) + "/order");
+    }
     co_return reply.error();
   }
   Result<Reservation> result = MapPurchaseReply(*reply);

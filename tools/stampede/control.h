@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -28,11 +29,24 @@ struct Api {
   minishop::Result<nlohmann::json> Stats(int64_t sale_id) const;
 };
 
-// What the load generator itself saw of one sale: every reservation id it was given.
+// What the load generator itself saw of one sale: every reservation id it was given, and
+// every answer that left the outcome open (503 "timeout": the purchase script was sent to
+// Redis but its reply was lost, so it may have run; the server names the order endpoint
+// where the buyer finds out).
 struct ClientView {
-  std::set<std::string> reservations;
+  std::map<std::string, int64_t> reservations;  // reservation id → units
   int64_t units = 0;  // units in those reservations
   bool complete = false;  // true when this run was the only client of the sale
+  std::vector<int64_t> request_user;  // user id of each rendered request, by index
+  std::map<int64_t, int64_t> unknown;  // user id → outcome-unknown answers
+
+  void AddReservation(const std::string& rid, int64_t qty) {
+    if (reservations.emplace(rid, qty).second) units += qty;
+  }
+  void Merge(const ClientView& other) {
+    for (const auto& [rid, qty] : other.reservations) AddReservation(rid, qty);
+    for (const auto& [user, n] : other.unknown) unknown[user] += n;
+  }
 };
 
 struct InvariantReport {

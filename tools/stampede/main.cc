@@ -166,6 +166,9 @@ int Run(const Flags& f) {
   int64_t purchase_sale = 0;
   ClientView purchase_view;
   purchase_view.complete = true;
+  std::vector<int64_t> ids;  // user id of each rendered request
+  for (const User& u : users) ids.push_back(u.id);
+  purchase_view.request_user = ids;
   if (Has(f.scenarios, "purchase")) {
     const int64_t lead = 1500 + 1000 + f.connections / 4;
     const int64_t start = minishop::NowEpochMs() + lead;
@@ -190,18 +193,18 @@ int Run(const Flags& f) {
   if (Has(f.scenarios, "soldout") && purchase_sale > 0) {
     auto reqs = RenderAll(purchase, run.host_header, users, purchase_sale);
     ClientView extra;  // a 202 here would be a bug (oversell): counted into the view
+    extra.request_user = ids;
     phases.push_back(RunSustained(run, "soldout", f.connections, f.duration, reqs, &extra));
-    for (const auto& rid : extra.reservations)
-      if (purchase_view.reservations.insert(rid).second) ++purchase_view.units;
+    purchase_view.Merge(extra);
   }
   const bool open = Has(f.scenarios, "open");
   const double open_rate = f.rate > 0 ? f.rate : (ceiling > 0 ? 0.3 * ceiling : 5000);
   if (open && Has(f.scenarios, "soldout") && purchase_sale > 0) {
     auto reqs = RenderAll(purchase, run.host_header, users, purchase_sale);
     ClientView extra;
+    extra.request_user = ids;
     phases.push_back(RunOpenLoop(run, "soldout open", f.connections, f.duration, open_rate, reqs, &extra));
-    for (const auto& rid : extra.reservations)
-      if (purchase_view.reservations.insert(rid).second) ++purchase_view.units;
+    purchase_view.Merge(extra);
   }
   if (purchase_sale > 0) {
     auto inv = CheckInvariants(api, f.conninfo, purchase_sale, purchase_view, f.settle_timeout);
@@ -222,6 +225,7 @@ int Run(const Flags& f) {
     auto reqs = RenderAll(purchase, run.host_header, users, *sale);
     ClientView view;
     view.complete = true;
+    view.request_user = ids;
     phases.push_back(RunSustained(run, "instock", f.connections, f.duration, reqs, &view));
     phases.back().extra["sale_id"] = *sale;
     if (open) {

@@ -83,10 +83,25 @@ int64_t QuantityOf(std::string_view body) {
   return std::max<int64_t>(1, std::atoll(std::string(body.substr(at + kKey.size(), 12)).c_str()));
 }
 
-// Per-thread reservations, merged into the ClientView after the run.
+// Per-connection reservations and outcome-unknown answers (request indexes), merged into
+// the ClientView after the run.
 struct Accepted {
   std::vector<std::pair<std::string, int64_t>> items;
+  std::vector<size_t> unknown;
 };
+
+// A 503 whose outcome is unknown: the server sent the purchase to Redis and lost the reply.
+bool OutcomeUnknown(const ParsedResponse& res) {
+  return res.status == 503 && res.body.find("\"code\":\"timeout\"") != std::string::npos;
+}
+
+void MergeAccepted(const std::vector<Accepted>& accepted, ClientView& view) {
+  for (const Accepted& a : accepted) {
+    for (const auto& [rid, qty] : a.items) view.AddReservation(rid, qty);
+    for (size_t request : a.unknown)
+      if (request < view.request_user.size()) ++view.unknown[view.request_user[request]];
+  }
+}
 
 EngineOptions Options(const RunSettings& run, const std::string& name, int connections) {
   EngineOptions o;
@@ -114,9 +129,13 @@ EngineOptions SustainedOptions(const RunSettings& run, const std::string& name, 
   return o;
 }
 
-// Remembers the reservation of a 202 answer, when the caller keeps a client view.
-void RecordAccepted(const ClientView* view, const ParsedResponse& res, Accepted& into) {
-  if (view == nullptr || res.status != 202) return;
+// Remembers the reservation of a 202 answer, or an outcome-unknown answer to request
+// `request`, when the caller keeps a client view.
+void RecordAccepted(const ClientView* view, const ParsedResponse& res, size_t request,
+                    Accepted& into) {
+  if (view == nullptr) return;
+  if (OutcomeUnknown(res)) into.unknown.push_back(request);
+  if (res.status != 202) return;
   std::string_view rid = ReservationId(res.body);
   if (!rid.empty()) into.items.emplace_back(std::string(rid), QuantityOf(res.body));
 }
@@ -131,11 +150,7 @@ Phase SustainedPhase(const std::string& name, int connections, double seconds, E
   p.rec = std::shared_ptr<Recorder>(std::move(r.merged));
   p.requests = CountInWindow(*p.rec, seconds);
   p.rate = p.requests / seconds;
-  if (view != nullptr) {
-    for (const Accepted& a : accepted)
-      for (const auto& [rid, qty] : a.items)
-        if (view->reservations.insert(rid).second) view->units += qty;
-  }
+  if (view != nullptr) MergeAccepted(accepted, *view);
   return p;
 }
 
@@ -156,7 +171,7 @@ Phase RunSustained(const RunSettings& run, const std::string& name, int connecti
         if (!co_await ctx.EnsureConnected(Clock::now() + 2s)) co_return;
         continue;
       }
-      RecordAccepted(view, res, accepted[ctx.index]);
+      RecordAccepted(view, res, k % n, accepted[ctx.index]);
     }
   });
   return SustainedPhase(name, connections, seconds, r, accepted, view);
@@ -182,7 +197,7 @@ Phase RunOpenLoop(const RunSettings& run, const std::string& name, int connectio
         if (!co_await ctx.EnsureConnected(Clock::now() + 2s)) co_return;
         continue;
       }
-      RecordAccepted(view, res, accepted[ctx.index]);
+      RecordAccepted(view, res, k % n, accepted[ctx.index]);
     }
   });
   Phase p = SustainedPhase(name, connections, seconds, r, accepted, view);
@@ -225,11 +240,8 @@ Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& 
     for (size_t u = static_cast<size_t>(ctx.index); u < users;
          u += static_cast<size_t>(connections)) {
       if (!co_await ctx.Send(in.purchases[u], res)) continue;
-      if (res.status == 202) {
-        std::string_view rid = ReservationId(res.body);
-        accepted[ctx.index].items.emplace_back(std::string(rid), QuantityOf(res.body));
-        pending.push_back({u, Clock::now()});
-      }
+      RecordAccepted(&view, res, u, accepted[ctx.index]);
+      if (res.status == 202) pending.push_back({u, Clock::now()});
     }
     const auto poll_deadline =
         Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(in.poll_timeout_s * 1000));
@@ -255,9 +267,7 @@ Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& 
   p.name = "purchase";
   p.connections = connections;
   p.rec = std::shared_ptr<Recorder>(std::move(r.merged));
-  for (const Accepted& a : accepted)
-    for (const auto& [rid, qty] : a.items)
-      if (view.reservations.insert(rid).second) view.units += qty;
+  MergeAccepted(accepted, view);
   // Windows: all purchase answers, and those up to the last 202 ("while stock remains").
   uint32_t last_done = 0, last_202 = 0;
   for (const auto& e : p.rec->events) {

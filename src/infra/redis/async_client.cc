@@ -1,5 +1,6 @@
 #include "infra/redis/async_client.h"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
@@ -85,13 +86,18 @@ void AsyncClient::Stop() {
   socket_.close(ignored);
   backoff_timer_.cancel();
   timeout_timer_.cancel();
-  FailAll(Code::kUnavailable, "redis client stopped");
+  FailAll("redis client stopped");
 }
 
 bool AsyncClient::Admit(ReplyHandler& handler) {
   const char* refusal = nullptr;
-  if (state_ != State::kConnected) refusal = "redis is not connected";
-  else if (static_cast<int64_t>(pending_.size()) >= config_.max_pending) refusal = "redis is overloaded";
+  if (state_ != State::kConnected) {
+    refusal = "redis is not connected";
+  } else if (static_cast<int64_t>(pending_.size()) >= config_.max_pending ||
+             (config_.shed_after_ms > 0 && !pending_.empty() &&
+              NowMs() - pending_.front().sent_ms >= config_.shed_after_ms)) {
+    refusal = "redis is overloaded";
+  }
   if (refusal == nullptr) return true;
   asio::post(io_, [h = std::move(handler), refusal]() mutable {
     std::move(h)(Result<Reply>(MakeError(Code::kUnavailable, refusal)));
@@ -103,6 +109,7 @@ void AsyncClient::Enqueue(const std::vector<std::string>& argv, ReplyHandler han
   if (!Admit(handler)) return;
   AppendCommand(out_, argv);
   pending_.push_back({std::move(handler), NowMs(), nullptr, {}, {}});
+  ++unsent_;
   ScheduleFlush();
 }
 
@@ -111,6 +118,7 @@ void AsyncClient::EnqueueEval(const Script& script, ArgViews keys, ArgViews args
   if (!Admit(handler)) return;
   AppendEval(out_, "EVALSHA", script.sha1, keys, args);
   pending_.push_back({std::move(handler), NowMs(), &script, keys, args});
+  ++unsent_;
   ScheduleFlush();
 }
 
@@ -131,6 +139,7 @@ void AsyncClient::Flush() {
   if (write_in_flight_ || out_.empty() || state_ != State::kConnected) return;
   writing_.clear();
   writing_.swap(out_);
+  unsent_ = 0;
   write_in_flight_ = true;
   asio::async_write(socket_, asio::buffer(writing_),
                     [this, alive = alive_](boost::system::error_code ec, size_t) {
@@ -155,17 +164,27 @@ void AsyncClient::Deliver(Result<Reply> result) {
     // also caches it again for the next EVALSHA.
     AppendEval(out_, "EVAL", done.script->source, done.keys, done.args);
     pending_.push_back({std::move(done.handler), NowMs(), nullptr, {}, {}});
+    ++unsent_;
     ScheduleFlush();
     return;
   }
   std::move(done.handler)(std::move(result));
 }
 
-void AsyncClient::FailAll(Code code, const std::string& message) {
+void AsyncClient::FailAll(std::string_view why) {
   out_.clear();
   std::deque<Pending> failed;
   failed.swap(pending_);
-  for (Pending& p : failed) std::move(p.handler)(Result<Reply>(MakeError(code, message)));
+  const size_t sent = failed.size() - unsent_;
+  unsent_ = 0;
+  for (size_t i = 0; i < failed.size(); ++i) {
+    // A command handed to the socket may have run on Redis even though its reply is lost:
+    // kTimeout tells the caller the outcome is unknown. One never sent did not run.
+    Error error =
+        i < sent ? MakeError(Code::kTimeout, fmt::format("{}: the command may have run", why))
+                 : MakeError(Code::kUnavailable, fmt::format("{}: the command was not sent", why));
+    std::move(failed[i].handler)(Result<Reply>(std::move(error)));
+  }
 }
 
 asio::awaitable<void> AsyncClient::Run() {
@@ -237,8 +256,7 @@ asio::awaitable<void> AsyncClient::Run() {
     state_ = State::kDisconnected;
     socket_.close(ec);
     write_in_flight_ = false;
-    FailAll(timed_out_ ? Code::kTimeout : Code::kUnavailable,
-            timed_out_ ? "redis did not answer in time" : "redis connection lost");
+    FailAll(timed_out_ ? "redis did not answer in time" : "redis connection lost");
     spdlog::warn("redis {}:{} connection lost; reconnecting", config_.host, config_.port);
   }
 }

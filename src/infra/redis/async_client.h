@@ -5,11 +5,17 @@
 // parsed straight from the input buffer (reply.h), so a command costs no heap allocation
 // beyond its Reply; Asio does the I/O.
 //
-// A command completes with the reply (a Redis error reply is a Reply of type kError, not
-// an Error), kUnavailable when not connected, the connection broke or redis.max_pending
-// commands are already in flight (load shedding: the command was never sent), or kTimeout when
-// Redis did not answer within redis.command_timeout_ms (the connection is then reset,
-// failing everything in flight). The client reconnects by itself with capped backoff.
+// A command completes with exactly one of:
+// - the reply (a Redis error reply is a Reply of type kError, not an Error);
+// - kUnavailable: the command was never sent, so it did not run — not connected, shed
+//   because redis.max_pending commands are in flight or the oldest has waited
+//   redis.shed_after_ms, or the connection broke before it was written;
+// - kTimeout: the command was sent but its reply was lost — the connection broke, or the
+//   oldest command passed redis.command_timeout_ms and the connection was reset. Redis may
+//   have run it: the caller must treat the outcome as unknown.
+// A slow but answering Redis never fails a sent command before the hard deadline; the
+// shedding threshold keeps what is admitted far from it. The client reconnects by itself
+// with capped backoff.
 #pragma once
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -100,7 +106,8 @@ class AsyncClient {
   void EnqueueEval(const Script& script, ArgViews keys, ArgViews args, ReplyHandler handler);
   void ScheduleFlush();
   void Flush();
-  void FailAll(Code code, const std::string& message);
+  // Fails every pending command: the sent ones with kTimeout, the rest with kUnavailable.
+  void FailAll(std::string_view why);
   void Deliver(Result<Reply> result);
   boost::asio::awaitable<void> Run();
   boost::asio::awaitable<void> WatchTimeouts();
@@ -118,6 +125,7 @@ class AsyncClient {
   bool timed_out_ = false;
   int64_t connect_started_ms_ = 0;
   std::deque<Pending> pending_;
+  size_t unsent_ = 0;  // the last unsent_ entries of pending_ are still only in out_
   std::vector<char> in_;  // read buffer: replies are parsed in place
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
