@@ -52,6 +52,7 @@ void VisitFields(Config& c, F&& f) {
   f("relay", "batch_size", c.relay.batch_size);
   f("relay", "block_ms", c.relay.block_ms);
   f("relay", "claim_idle_ms", c.relay.claim_idle_ms);
+  f("relay", "reservations_per_message", c.relay.reservations_per_message);
   f("order", "batch_size", c.order.batch_size);
   f("order", "batch_wait_ms", c.order.batch_wait_ms);
   f("order", "payment_deadline_ms", c.order.payment_deadline_ms);

@@ -69,6 +69,9 @@ struct RelayConfig {
   int batch_size = 500;           // stream entries per XREADGROUP and per confirm round
   int64_t block_ms = 50;          // XREADGROUP BLOCK when the outbox is empty
   int64_t claim_idle_ms = 5'000;  // entries pending this long on a dead consumer are claimed
+  // Reservations packed into one AMQP message: the broker's cost is per message, not per
+  // byte, so a batch of reservations costs it about what one did.
+  int reservations_per_message = 100;
 };
 
 struct OrderConfig {

@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "infra/amqp/consumer.h"
+#include "infra/amqp/publisher.h"
 #include "infra/pg/connection.h"
 #include "infra/redis/script_runner.h"
 #include "infra/redis/sync_client.h"
@@ -47,9 +48,7 @@ void OrderWorker::Start() {
   thread_.Start("order-worker", [this] { Run(); });
 }
 
-void OrderWorker::Stop() {
-  thread_.Stop();
-}
+void OrderWorker::Stop() { thread_.Stop(); }
 
 void OrderWorker::Run() {
   int failures = 0;
@@ -67,12 +66,13 @@ void OrderWorker::Run() {
       consumer_.reset();
       batch_ = Batch{};
     }
-    auto delay = std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
+    auto delay =
+        std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
     ++failures;
     thread_.SleepUnlessStopped(std::chrono::milliseconds(delay));
   }
-  if (!batch_.items.empty()) {
-    spdlog::warn("order worker: stopping with {} messages unacked; they will be redelivered",
+  if (batch_.ack_tag != 0) {
+    spdlog::warn("order worker: stopping with {} reservations unacked; they will be redelivered",
                  batch_.items.size());
   }
 }
@@ -93,12 +93,15 @@ Status OrderWorker::EnsureConnected() {
 
 Status OrderWorker::Step() {
   if (Status s = EnsureConnected(); !s.ok()) return s;
-  if (batch_.items.empty()) {
+  if (batch_.ack_tag == 0) {
     if (Status s = Collect(); !s.ok()) return s;
-    if (batch_.items.empty()) return OkStatus();
+    if (batch_.ack_tag == 0) return OkStatus();
   }
   if (!batch_.written) {
     if (Status s = Write(); !s.ok()) return s;
+  }
+  if (!batch_.parked) {
+    if (Status s = Park(); !s.ok()) return s;
   }
   if (!batch_.cached) {
     if (Status s = Cache(); !s.ok()) return s;
@@ -107,30 +110,31 @@ Status OrderWorker::Step() {
 }
 
 Status OrderWorker::Collect() {
-  Result<std::vector<amqp::Delivery>> first = consumer_->Next(1, kIdleWait);
-  if (!first.ok()) return first.error();
-  if (first->empty()) return OkStatus();
-  std::vector<amqp::Delivery> deliveries = std::move(first).value();
-  const size_t max = static_cast<size_t>(std::max(config_.order.batch_size, 1));
-  if (max > 1) {
-    auto rest = consumer_->Next(max - 1, std::chrono::milliseconds(config_.order.batch_wait_ms));
-    if (!rest.ok()) return rest.error();
-    for (auto& d : *rest) deliveries.push_back(std::move(d));
-  }
   batch_ = Batch{};
-  batch_.started_us = NowSteadyUs();
-  for (amqp::Delivery& d : deliveries) {
-    Result<Reservation> r = ParseReservation(d.body);
-    if (r.ok()) {
-      batch_.items.push_back(Item{d.tag, std::move(r).value()});
-    } else if (Status s = DeadLetter(d.tag, r.error().message); !s.ok()) {
-      return s;
+  const size_t max = static_cast<size_t>(std::max(config_.order.batch_size, 1));
+  // Messages until the batch holds `max` reservations or none arrives within the wait.
+  while (batch_.items.size() + batch_.poison.size() < max) {
+    const bool first = batch_.ack_tag == 0 && batch_.items.empty() && batch_.poison.empty();
+    Result<std::vector<amqp::Delivery>> got = consumer_->Next(
+        1, first ? kIdleWait : std::chrono::milliseconds(config_.order.batch_wait_ms));
+    if (!got.ok()) return got.error();
+    if (got->empty()) break;
+    if (first) batch_.started_us = NowSteadyUs();
+    amqp::Delivery& d = got->front();
+    Result<ParsedMessage> parsed = ParseMessage(d.body);
+    if (!parsed.ok()) {
+      if (Status s = Reject(d.tag, parsed.error().message); !s.ok()) return s;
+      continue;
     }
+    for (Reservation& r : parsed->reservations) batch_.items.push_back(Item{d.tag, std::move(r)});
+    for (PoisonReservation& p : parsed->poison) batch_.poison.push_back(std::move(p));
+    batch_.ack_tag = std::max(batch_.ack_tag, d.tag);
+    ++batch_.messages;
   }
   return OkStatus();
 }
 
-Status OrderWorker::DeadLetter(uint64_t tag, const std::string& why) {
+Status OrderWorker::Reject(uint64_t tag, const std::string& why) {
   spdlog::warn("order worker: poison message {} dead-lettered: {}", tag, why);
   if (Status s = consumer_->Reject(tag); !s.ok()) return s;
   dead_lettered_.Inc();
@@ -138,24 +142,48 @@ Status OrderWorker::DeadLetter(uint64_t tag, const std::string& why) {
 }
 
 Status OrderWorker::Write() {
+  if (batch_.items.empty()) {  // only poison
+    batch_.written = true;
+    return OkStatus();
+  }
   std::vector<Reservation> reservations;
   reservations.reserve(batch_.items.size());
   for (const Item& item : batch_.items) reservations.push_back(item.reservation);
   Result<WriteResult> result = WriteOrders(*pg_, reservations);
   if (!result.ok()) return result.error();
-  // Remove the poison items back to front so that the indexes stay valid.
-  for (auto it = result->rejected.rbegin(); it != result->rejected.rend(); ++it) {
-    const Item& item = batch_.items[*it];
-    if (Status s = DeadLetter(item.tag, "unknown sale or user, or invalid values for " +
-                                            item.reservation.reservation_id);
-        !s.ok()) {
-      return s;
-    }
-    batch_.items.erase(batch_.items.begin() + static_cast<std::ptrdiff_t>(*it));
+  for (size_t index : result->rejected) {
+    batch_.poison.push_back({ReservationJson(batch_.items[index].reservation),
+                             "unknown sale or user, or invalid values"});
   }
   written_.Inc(static_cast<uint64_t>(result->inserted));
   batch_.orders = std::move(result->orders);
   batch_.written = true;
+  return OkStatus();
+}
+
+Status OrderWorker::Park() {
+  if (!batch_.poison.empty()) {
+    if (dead_letters_ == nullptr || dead_letters_->broken()) {
+      dead_letters_.reset();
+      auto p = amqp::Publisher::Open(amqp_options_, topology_);
+      if (!p.ok()) return p.error();
+      dead_letters_ = std::move(p).value();
+    }
+    std::vector<amqp::Message> messages;
+    for (const PoisonReservation& p : batch_.poison) {
+      spdlog::warn("order worker: poison reservation dead-lettered: {}: {}", p.reason, p.json);
+      messages.push_back({topology_.dead_letter_exchange,
+                          topology_.queue,
+                          p.json,
+                          {{"x-minishop-reason", p.reason}, {"x-minishop-source", "order"}}});
+    }
+    if (Status s = dead_letters_->PublishConfirmed(messages); !s.ok()) {
+      dead_letters_.reset();
+      return s;
+    }
+    dead_lettered_.Inc(batch_.poison.size());
+  }
+  batch_.parked = true;
   return OkStatus();
 }
 
@@ -217,13 +245,12 @@ Status OrderWorker::Cache() {
 }
 
 Status OrderWorker::Acknowledge() {
-  if (!batch_.items.empty()) {
-    uint64_t last = 0;
-    for (const Item& item : batch_.items) last = std::max(last, item.tag);
-    // Multiple: settles every earlier delivery of the batch; rejected ones are settled already.
-    if (Status s = consumer_->Ack(last, /*multiple=*/true); !s.ok()) return s;
+  if (batch_.ack_tag != 0) {
+    // Multiple: settles every earlier delivery of the batch; rejected ones are settled
+    // already, and ack_tag is never one of them.
+    if (Status s = consumer_->Ack(batch_.ack_tag, /*multiple=*/true); !s.ok()) return s;
     batches_.Inc();
-    messages_.Inc(batch_.items.size());
+    messages_.Inc(batch_.messages);
     batch_seconds_.ObserveUs(NowSteadyUs() - batch_.started_us);
   }
   batch_ = Batch{};

@@ -4,8 +4,10 @@
 // set in Redis (ms:{s<id>}:status <reservation_id> → "<status>:<order_id>"; a reservation
 // Redis lost is re-reserved there, see CacheScript in order_worker.cc), and only
 // then acknowledged, so a crash at any point leads to a redelivery, never a lost or
-// duplicated order. Poison messages (malformed, unknown sale or user) are rejected to the
-// dead-letter queue.
+// duplicated order. A message carries one reservation or an array of them (seckill/keys.h).
+// A message that is not JSON of that shape is rejected to the dead-letter queue whole; a
+// poison reservation inside one (malformed, unknown sale or user) is published to the
+// dead-letter queue alone, confirmed, before its message is acknowledged.
 #pragma once
 
 #include <chrono>
@@ -26,7 +28,8 @@
 
 namespace minishop::amqp {
 class Consumer;
-}
+class Publisher;
+}  // namespace minishop::amqp
 namespace minishop::pg {
 class Connection;
 }
@@ -58,8 +61,12 @@ class OrderWorker {
   };
   struct Batch {
     std::vector<Item> items;
+    std::vector<PoisonReservation> poison;  // to park in the dead-letter queue
     std::vector<StoredOrder> orders;
+    uint64_t ack_tag = 0;   // highest delivery tag to acknowledge (0: none)
+    uint64_t messages = 0;  // deliveries to acknowledge
     bool written = false;
+    bool parked = false;
     bool cached = false;
     int64_t started_us = 0;
   };
@@ -69,14 +76,16 @@ class OrderWorker {
   Status EnsureConnected();
   Status Collect();
   Status Write();
+  Status Park();
   Status Cache();
   Status Acknowledge();
-  Status DeadLetter(uint64_t tag, const std::string& why);
+  Status Reject(uint64_t tag, const std::string& why);
 
   const Config config_;
   const amqp::ConnectOptions amqp_options_;
   const amqp::Topology topology_;
   std::unique_ptr<amqp::Consumer> consumer_;
+  std::unique_ptr<amqp::Publisher> dead_letters_;  // opened when poison first needs parking
   std::unique_ptr<pg::Connection> pg_;
   std::unique_ptr<redis::SyncClient> redis_;
   Batch batch_;  // in flight; no items when idle

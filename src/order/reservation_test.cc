@@ -55,5 +55,45 @@ TEST(ParseReservationTest, RejectsMistypedOrOutOfRangeFields) {
   }
 }
 
+TEST(ParseMessageTest, ReadsASingleReservationOrAnArrayOfThem) {
+  auto one = ParseMessage(kGood);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->reservations.size(), 1u);
+  EXPECT_TRUE(one->poison.empty());
+  auto many = ParseMessage(std::string("[") + kGood + "," + kGood + "]");
+  ASSERT_TRUE(many.ok());
+  EXPECT_EQ(many->reservations.size(), 2u);
+  auto none = ParseMessage("[]");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->reservations.empty() && none->poison.empty());
+}
+
+TEST(ParseMessageTest, SinglesOutPoisonItemsAndRejectsOtherShapes) {
+  auto mixed =
+      ParseMessage(std::string("[") + kGood + R"(,{"reservation_id":""},7,)" + kGood + "]");
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_EQ(mixed->reservations.size(), 2u);
+  ASSERT_EQ(mixed->poison.size(), 2u);
+  EXPECT_EQ(mixed->poison[0].json, R"({"reservation_id":""})");
+  EXPECT_NE(mixed->poison[0].reason, "");
+  EXPECT_EQ(mixed->poison[1].json, "7");
+  for (const char* bad : {"", "7", "\"x\"", "[1,", "null"})
+    EXPECT_EQ(ParseMessage(bad).code(), Code::kBadRequest) << bad;
+}
+
+TEST(ReservationJsonTest, RoundTripsThroughTheParser) {
+  auto r = ParseReservation(kGood);
+  ASSERT_TRUE(r.ok());
+  auto again = ParseReservation(ReservationJson(*r));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->reservation_id, r->reservation_id);
+  EXPECT_EQ(again->sale_id, r->sale_id);
+  EXPECT_EQ(again->user_id, r->user_id);
+  EXPECT_EQ(again->qty, r->qty);
+  EXPECT_EQ(again->price_cents, r->price_cents);
+  EXPECT_EQ(again->ts_ms, r->ts_ms);
+  EXPECT_EQ(again->traceparent, r->traceparent);
+}
+
 }  // namespace
 }  // namespace minishop::order

@@ -23,9 +23,11 @@
 // (reservation_id, reserved_at_ms): an id is reused only after its units were returned to
 // a sale that lets returning shoppers buy again).
 //
-// The AMQP message the relay publishes (persistent, content-type application/json, header
-// "traceparent") is: {"reservation_id":"…","sale_id":N,"user_id":N,"qty":N,
-// "price_cents":N,"ts_ms":N,"traceparent":"…"}.
+// The AMQP messages the relay publishes (persistent, content-type application/json) carry
+// a JSON array of up to relay.reservations_per_message reservations, each
+// {"reservation_id":"…","sale_id":N,"user_id":N,"qty":N,"price_cents":N,"ts_ms":N,
+// "traceparent":"…"}; header "traceparent" is the first one's. A body that is a single such
+// object is one reservation (the shape of a reservation dead-lettered by the order worker).
 #pragma once
 
 #include <cstdint>

@@ -103,13 +103,15 @@ Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, const Reply& r
   return out;
 }
 
-Result<amqp::Message> ReservationMessage(const OutboxEntry& e, const amqp::Topology& topology) {
+Result<std::string> ReservationJson(const OutboxEntry& e) {
   std::string_view rid = Field(e, "rid");
   if (rid.empty()) return MakeError(Code::kBadRequest, "missing rid");
   nlohmann::ordered_json body;
   body["reservation_id"] = rid;
-  const std::pair<const char*, const char*> numbers[] = {{"sale", "sale_id"},  {"user", "user_id"},
-                                                         {"qty", "qty"},       {"price", "price_cents"},
+  const std::pair<const char*, const char*> numbers[] = {{"sale", "sale_id"},
+                                                         {"user", "user_id"},
+                                                         {"qty", "qty"},
+                                                         {"price", "price_cents"},
                                                          {"ts", "ts_ms"}};
   for (const auto& [field, key] : numbers) {
     std::optional<int64_t> v = ToInt(Field(e, field));
@@ -120,24 +122,58 @@ Result<amqp::Message> ReservationMessage(const OutboxEntry& e, const amqp::Topol
   if (body["user_id"] <= 0 || body["qty"] <= 0 || body["price_cents"] < 0) {
     return MakeError(Code::kBadRequest, "user, qty or price out of range");
   }
-  std::string tp(Field(e, "tp"));
-  body["traceparent"] = tp;
-  std::string text;
+  body["traceparent"] = Field(e, "tp");
   try {
-    text = body.dump();
+    return body.dump();
   } catch (const nlohmann::json::exception&) {
     return MakeError(Code::kBadRequest, "rid or tp is not valid UTF-8");
   }
-  amqp::Message m{topology.exchange, topology.queue, std::move(text), {}};
-  if (!tp.empty()) m.headers.emplace_back("traceparent", std::move(tp));
-  return m;
+}
+
+OutboxMessages PackEntries(const std::vector<OutboxEntry>& entries, const amqp::Topology& topology,
+                           size_t per_message) {
+  OutboxMessages out;
+  per_message = std::max<size_t>(per_message, 1);
+  amqp::Message open;  // the reservation message being filled
+  size_t in_open = 0;
+  auto close = [&] {
+    if (in_open == 0) return;
+    open.body += ']';
+    out.messages.push_back(std::move(open));
+    open = amqp::Message{};
+    in_open = 0;
+  };
+  for (const OutboxEntry& e : entries) {
+    if (e.fields.empty()) continue;  // deleted while pending: nothing to carry
+    Result<std::string> json = ReservationJson(e);
+    if (!json.ok()) {
+      spdlog::warn("relay: outbox entry {} of sale {} is malformed ({}); dead-lettering it", e.id,
+                   e.sale_id, json.error().message);
+      out.messages.push_back(DeadLetterMessage(e, json.error().message, topology));
+      ++out.malformed;
+      continue;
+    }
+    if (in_open == 0) {
+      open = amqp::Message{topology.exchange, topology.queue, "[", {}};
+      if (std::string_view tp = Field(e, "tp"); !tp.empty())
+        open.headers.emplace_back("traceparent", tp);
+    } else {
+      open.body += ',';
+    }
+    open.body += *json;
+    ++out.reservations;
+    if (++in_open == per_message) close();
+  }
+  close();
+  return out;
 }
 
 amqp::Message DeadLetterMessage(const OutboxEntry& e, const std::string& reason,
                                 const amqp::Topology& topology) {
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();
   for (const auto& [k, v] : e.fields) fields[k] = v;
-  nlohmann::ordered_json body = {{"stream", OutboxKey(e.sale_id)}, {"id", e.id}, {"fields", fields}};
+  nlohmann::ordered_json body = {
+      {"stream", OutboxKey(e.sale_id)}, {"id", e.id}, {"fields", fields}};
   return amqp::Message{topology.dead_letter_exchange,
                        topology.queue,
                        body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
@@ -153,7 +189,7 @@ OutboxRelay::OutboxRelay(const Config& config, MetricsRegistry& metrics)
           config.redis.host, config.redis.port,
           std::chrono::milliseconds(config.redis.command_timeout_ms + config.relay.block_ms))),
       published_(metrics.GetCounter("minishop_relay_published_total",
-                                     "Outbox entries published to RabbitMQ and confirmed")),
+                                    "Outbox entries published to RabbitMQ and confirmed")),
       dead_lettered_(metrics.GetCounter("minishop_dead_lettered_total",
                                         "Malformed messages moved to the dead-letter queue",
                                         "stage=\"relay\"")),
@@ -168,9 +204,7 @@ void OutboxRelay::Start() {
   thread_.Start("relay", [this] { Run(); });
 }
 
-void OutboxRelay::Stop() {
-  thread_.Stop();
-}
+void OutboxRelay::Stop() { thread_.Stop(); }
 
 void OutboxRelay::Run() {
   int failures = 0;
@@ -188,7 +222,8 @@ void OutboxRelay::Run() {
     sales_.clear();
     next_refresh_ms_ = 0;
     read_own_pending_ = true;
-    auto delay = std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
+    auto delay =
+        std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
     ++failures;
     thread_.SleepUnlessStopped(std::chrono::milliseconds(delay));
   }
@@ -273,8 +308,8 @@ Status OutboxRelay::RefreshSales() {
 }
 
 Result<std::vector<OutboxEntry>> OutboxRelay::ReadEntries() {
-  std::vector<std::string> argv = {"XREADGROUP", "GROUP", kRelayGroup, consumer_,
-                                   "COUNT", std::to_string(config_.relay.batch_size)};
+  std::vector<std::string> argv = {"XREADGROUP", "GROUP", kRelayGroup,
+                                   consumer_,    "COUNT", std::to_string(config_.relay.batch_size)};
   if (!read_own_pending_) {
     argv.insert(argv.end(), {"BLOCK", std::to_string(config_.relay.block_ms)});
   }
@@ -316,28 +351,15 @@ Status OutboxRelay::Deliver() {
 }
 
 Status OutboxRelay::Publish() {
-  std::vector<amqp::Message> messages;
-  messages.reserve(batch_.entries.size());
-  uint64_t malformed = 0;
-  for (const OutboxEntry& e : batch_.entries) {
-    if (e.fields.empty()) continue;  // deleted while pending: nothing to carry
-    Result<amqp::Message> m = ReservationMessage(e, topology_);
-    if (m.ok()) {
-      messages.push_back(std::move(m).value());
-      continue;
-    }
-    spdlog::warn("relay: outbox entry {} of sale {} is malformed ({}); dead-lettering it", e.id,
-                 e.sale_id, m.error().message);
-    messages.push_back(DeadLetterMessage(e, m.error().message, topology_));
-    ++malformed;
-  }
-  if (Status s = publisher_->PublishConfirmed(messages); !s.ok()) {
+  OutboxMessages packed = PackEntries(batch_.entries, topology_,
+                                      static_cast<size_t>(config_.relay.reservations_per_message));
+  if (Status s = publisher_->PublishConfirmed(packed.messages); !s.ok()) {
     publisher_.reset();  // a fresh one also re-declares the topology
     return s;
   }
   batch_.published = true;
-  published_.Inc(messages.size() - malformed);
-  dead_lettered_.Inc(malformed);
+  published_.Inc(packed.reservations);
+  dead_lettered_.Inc(packed.malformed);
   return OkStatus();
 }
 

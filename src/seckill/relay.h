@@ -7,7 +7,6 @@
 #pragma once
 
 #include <atomic>
-
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -47,10 +46,22 @@ Result<std::vector<OutboxEntry>> ParseReadReply(const redis::Reply& reply);
 // Parses the entries of an XAUTOCLAIM reply on the outbox of `sale_id`.
 Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, const redis::Reply& reply);
 
-// The reservation message of a well-formed entry (JSON body and traceparent header as in
-// seckill/keys.h), routed to topology.queue through topology.exchange. kBadRequest naming
-// the problem when a field is missing or invalid.
-Result<amqp::Message> ReservationMessage(const OutboxEntry& entry, const amqp::Topology& topology);
+// The reservation JSON object of a well-formed entry (seckill/keys.h), written out.
+// kBadRequest naming the problem when a field is missing or invalid.
+Result<std::string> ReservationJson(const OutboxEntry& entry);
+
+// What the relay publishes for a batch of entries.
+struct OutboxMessages {
+  std::vector<amqp::Message> messages;
+  uint64_t reservations = 0;  // well-formed entries carried
+  uint64_t malformed = 0;     // entries parked in the dead-letter queue
+};
+// The messages for `entries`: the well-formed ones in order, packed into reservation
+// messages (seckill/keys.h) of at most `per_message` to topology.queue through
+// topology.exchange; each malformed one as a DeadLetterMessage. Deleted entries (no
+// fields) are skipped.
+OutboxMessages PackEntries(const std::vector<OutboxEntry>& entries, const amqp::Topology& topology,
+                           size_t per_message);
 // The message that parks a malformed entry in the dead-letter queue: the raw fields as a
 // JSON object, headers x-minishop-reason and x-minishop-source.
 amqp::Message DeadLetterMessage(const OutboxEntry& entry, const std::string& reason,
@@ -99,11 +110,11 @@ class OutboxRelay {
   std::unique_ptr<redis::SyncClient> redis_;
   std::unique_ptr<amqp::Publisher> publisher_;
 
-  std::vector<int64_t> sales_;        // whose outbox this relay drains
-  int64_t next_refresh_ms_ = 0;       // steady ms of the next SMEMBERS ms:sales
-  int64_t next_claim_ms_ = 0;         // steady ms of the next XAUTOCLAIM round
-  bool read_own_pending_ = true;      // re-read our pending entries before new ones
-  Batch batch_;                       // in flight; empty when idle
+  std::vector<int64_t> sales_;    // whose outbox this relay drains
+  int64_t next_refresh_ms_ = 0;   // steady ms of the next SMEMBERS ms:sales
+  int64_t next_claim_ms_ = 0;     // steady ms of the next XAUTOCLAIM round
+  bool read_own_pending_ = true;  // re-read our pending entries before new ones
+  Batch batch_;                   // in flight; empty when idle
 
   Counter& published_;
   Counter& dead_lettered_;

@@ -53,8 +53,8 @@ TEST(ParseReadReplyTest, NilMeansNoEntries) {
 
 TEST(ParseReadReplyTest, ReadsEntriesOfEveryStreamWithTheirSale) {
   Reply deleted = Arr({Str("3-0"), Reply{}});  // pending entry whose data was deleted
-  Reply reply = Arr({Arr({Str(OutboxKey(7)), Arr({EntryReply("1-0", {"rid", "a"}),
-                                                  EntryReply("2-0", {"rid", "b"})})}),
+  Reply reply = Arr({Arr({Str(OutboxKey(7)),
+                          Arr({EntryReply("1-0", {"rid", "a"}), EntryReply("2-0", {"rid", "b"})})}),
                      Arr({Str(OutboxKey(12)), Arr({deleted})})});
   auto r = ParseReadReply(reply);
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -82,12 +82,10 @@ TEST(ParseClaimReplyTest, ReadsTheClaimedEntries) {
   EXPECT_EQ((*r)[0].id, "5-0");
 }
 
-TEST(ReservationMessageTest, CarriesTheContractFieldsAndTraceparent) {
-  auto m = ReservationMessage(GoodEntry(), kTopology);
-  ASSERT_TRUE(m.ok()) << m.error().message;
-  EXPECT_EQ(m->exchange, "ex");
-  EXPECT_EQ(m->routing_key, "q");
-  auto body = nlohmann::json::parse(m->body);
+TEST(ReservationJsonTest, CarriesTheContractFields) {
+  auto json = ReservationJson(GoodEntry());
+  ASSERT_TRUE(json.ok()) << json.error().message;
+  auto body = nlohmann::json::parse(*json);
   EXPECT_EQ(body["reservation_id"], "7-42-1");
   EXPECT_EQ(body["sale_id"], 7);
   EXPECT_EQ(body["user_id"], 42);
@@ -95,25 +93,23 @@ TEST(ReservationMessageTest, CarriesTheContractFieldsAndTraceparent) {
   EXPECT_EQ(body["price_cents"], 1999);
   EXPECT_EQ(body["ts_ms"], 1700000000123);
   EXPECT_EQ(body["traceparent"], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-  EXPECT_EQ(amqp::FindHeader(m->headers, "traceparent"), body["traceparent"]);
 }
 
-TEST(ReservationMessageTest, TraceparentIsOptional) {
+TEST(ReservationJsonTest, TraceparentIsOptional) {
   OutboxEntry e = GoodEntry();
   e.fields.pop_back();
-  auto m = ReservationMessage(e, kTopology);
-  ASSERT_TRUE(m.ok());
-  EXPECT_TRUE(m->headers.empty());
-  EXPECT_EQ(nlohmann::json::parse(m->body)["traceparent"], "");
+  auto json = ReservationJson(e);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(nlohmann::json::parse(*json)["traceparent"], "");
 }
 
-TEST(ReservationMessageTest, RejectsMalformedEntries) {
+TEST(ReservationJsonTest, RejectsMalformedEntries) {
   auto with = [](const char* field, const char* value) {
     OutboxEntry e = GoodEntry();
     for (auto& [k, v] : e.fields) {
       if (k == field) v = value;
     }
-    return ReservationMessage(e, kTopology).code();
+    return ReservationJson(e).code();
   };
   EXPECT_EQ(with("rid", ""), Code::kBadRequest);
   EXPECT_EQ(with("qty", "two"), Code::kBadRequest);
@@ -124,7 +120,54 @@ TEST(ReservationMessageTest, RejectsMalformedEntries) {
   EXPECT_EQ(with("rid", "\xff\xfe"), Code::kBadRequest);
   OutboxEntry missing = GoodEntry();
   missing.fields.erase(missing.fields.begin() + 5);  // ts
-  EXPECT_EQ(ReservationMessage(missing, kTopology).code(), Code::kBadRequest);
+  EXPECT_EQ(ReservationJson(missing).code(), Code::kBadRequest);
+}
+
+// An entry of sale 7 for `user` whose fields are all valid.
+OutboxEntry EntryFor(int user) {
+  OutboxEntry e = GoodEntry();
+  for (auto& [k, v] : e.fields) {
+    if (k == "rid") v = "7-" + std::to_string(user) + "-1";
+    if (k == "user") v = std::to_string(user);
+  }
+  return e;
+}
+
+TEST(PackEntriesTest, PacksReservationsInOrderAndParksMalformedOnesAlone) {
+  std::vector<OutboxEntry> entries;
+  for (int user = 1; user <= 5; ++user) entries.push_back(EntryFor(user));
+  entries[2].fields[0].second = "";                     // user 3: no rid
+  entries.insert(entries.begin() + 1, {7, "9-0", {}});  // deleted while pending
+  OutboxMessages out = PackEntries(entries, kTopology, 2);
+  EXPECT_EQ(out.reservations, 4u);
+  EXPECT_EQ(out.malformed, 1u);
+  std::vector<std::string> rids;
+  int dead = 0;
+  for (const amqp::Message& m : out.messages) {
+    if (m.exchange == "dlx") {
+      ++dead;
+      EXPECT_EQ(amqp::FindHeader(m.headers, "x-minishop-reason"), "missing rid");
+      continue;
+    }
+    EXPECT_EQ(m.exchange, "ex");
+    EXPECT_EQ(m.routing_key, "q");
+    auto body = nlohmann::json::parse(m.body);
+    ASSERT_TRUE(body.is_array());
+    EXPECT_LE(body.size(), 2u);
+    EXPECT_EQ(amqp::FindHeader(m.headers, "traceparent"), body[0]["traceparent"]);
+    for (const auto& r : body) rids.push_back(r["reservation_id"]);
+  }
+  EXPECT_EQ(dead, 1);
+  EXPECT_EQ(rids, (std::vector<std::string>{"7-1-1", "7-2-1", "7-4-1", "7-5-1"}));
+}
+
+TEST(PackEntriesTest, OneMessageForAFullBatchAndNoneForNothing) {
+  std::vector<OutboxEntry> entries;
+  for (int user = 1; user <= 100; ++user) entries.push_back(EntryFor(user));
+  OutboxMessages out = PackEntries(entries, kTopology, 100);
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(out.messages[0].body).size(), 100u);
+  EXPECT_TRUE(PackEntries({}, kTopology, 100).messages.empty());
 }
 
 TEST(DeadLetterMessageTest, ParksTheRawEntryWithItsReason) {

@@ -51,7 +51,7 @@ bool StatusesMatch(pg::Connection& db, redis::SyncClient& redis, int64_t sale) {
 
 TEST(BackhalfOrderTest, WritesEachReservationOnceAndDeadLettersPoison) {
   Config config = BackhalfConfig("order_once");
-  auto db = PrepareDatabase("order_once", {1}, 300);
+  auto db = PrepareDatabase("order_once", {1}, 302);
   ASSERT_NE(db, nullptr);
   auto redis = RedisClient(/*flush=*/true);
   auto publisher = OpenPublisher(config);
@@ -61,23 +61,36 @@ TEST(BackhalfOrderTest, WritesEachReservationOnceAndDeadLettersPoison) {
   batch.push_back(ToQueue(config, ReservationBody(1, 7, 1)));    // a duplicate delivery
   batch.push_back(ToQueue(config, "{\"reservation_id\": 12"));    // malformed
   batch.push_back(ToQueue(config, ReservationBody(1, 9999, 1)));  // unknown user
+  // An array as the relay packs them: two good reservations around two poison ones.
+  batch.push_back(ToQueue(config, "[" + ReservationBody(1, 301, 1) + ",{\"reservation_id\":5}," +
+                                      ReservationBody(1, 9998, 1) + "," +
+                                      ReservationBody(1, 302, 1) + "]"));
   ASSERT_TRUE(publisher->PublishConfirmed(batch).ok());
 
   MetricsRegistry metrics;
   order::OrderWorker worker(config, metrics);
   worker.Start();
-  EXPECT_TRUE(Eventually([&] { return QueryInt(*db, "SELECT count(*) FROM orders") == 300; }));
+  EXPECT_TRUE(Eventually([&] { return QueryInt(*db, "SELECT count(*) FROM orders") == 302; }));
   EXPECT_TRUE(Eventually([&] { return StatusesMatch(*db, *redis, 1); }));
   auto dead = Drain(config, config.amqp.dead_letter_queue,
-                    [](const auto& all) { return all.size() >= 2; });
-  EXPECT_EQ(dead.size(), 2u);
+                    [](const auto& all) { return all.size() >= 4; });
+  EXPECT_EQ(dead.size(), 4u);
   worker.Stop();
 
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM orders"), 300);
-  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM orders WHERE user_id = 9999"), 0);
+  // Poison from inside the array is parked alone, with its reason.
+  int parked = 0;
+  for (const auto& d : dead) {
+    if (amqp::FindHeader(d.headers, "x-minishop-source") != "order") continue;
+    ++parked;
+    EXPECT_NE(amqp::FindHeader(d.headers, "x-minishop-reason"), "");
+    EXPECT_EQ(d.body.front(), '{');
+  }
+  EXPECT_EQ(parked, 3);  // user 9999's single message, and the two from the array
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM orders"), 302);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM orders WHERE user_id IN (9998, 9999)"), 0);
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM orders WHERE status <> 'awaiting_payment'"), 0);
-  EXPECT_EQ(metrics.GetCounter("minishop_orders_written_total", "").Value(), 300u);
-  EXPECT_EQ(metrics.GetCounter("minishop_dead_lettered_total", "", "stage=\"order\"").Value(), 2u);
+  EXPECT_EQ(metrics.GetCounter("minishop_orders_written_total", "").Value(), 302u);
+  EXPECT_EQ(metrics.GetCounter("minishop_dead_lettered_total", "", "stage=\"order\"").Value(), 4u);
 }
 
 TEST(BackhalfOrderTest, LosesAndDuplicatesNothingThroughAPostgresRestart) {

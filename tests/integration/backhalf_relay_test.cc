@@ -20,11 +20,14 @@ namespace {
 
 using seckill::OutboxKey;
 
+// The reservation ids carried by `deliveries` (each an array of reservations).
 std::set<std::string> ReservationIds(const std::vector<amqp::Delivery>& deliveries) {
   std::set<std::string> ids;
   for (const auto& d : deliveries) {
     auto j = nlohmann::json::parse(d.body, nullptr, false);
-    if (j.is_object() && j.contains("reservation_id")) ids.insert(j["reservation_id"]);
+    if (!j.is_array()) continue;
+    for (const auto& r : j)
+      if (r.is_object() && r.contains("reservation_id")) ids.insert(r["reservation_id"]);
   }
   return ids;
 }
