@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/clock.h"
 #include "infra/pg/connection.h"
 #include "order/saga.h"
@@ -34,12 +36,11 @@ void LifecycleJobs::Start() {
   thread_.Start("order-lifecycle", [this] { Run(); });
 }
 
-void LifecycleJobs::Stop() {
-  thread_.Stop();
-}
+void LifecycleJobs::Stop() { thread_.Stop(); }
 
 void LifecycleJobs::Run() {
-  const auto interval = std::chrono::milliseconds(std::max<int64_t>(config_.order.expiry_scan_interval_ms, 10));
+  const auto interval =
+      std::chrono::milliseconds(std::max<int64_t>(config_.order.expiry_scan_interval_ms, 10));
   for (;;) {
     Status s = Round();
     if (!s.ok()) {
@@ -66,8 +67,7 @@ Result<bool> LifecycleJobs::HoldLease() {
   if (!acquired.ok()) return acquired.error();
   if (!acquired->has_value()) return false;
   lease_ = std::move(*acquired);
-  spdlog::info("order lifecycle: this instance runs expiry and recovery (fence {})",
-               lease_->fence);
+  spdlog::info("order lifecycle: this instance runs expiry and recovery (fence {})", lease_->fence);
   return true;
 }
 
@@ -87,17 +87,15 @@ Status LifecycleJobs::Round() {
 Status LifecycleJobs::Expire() {
   for (;;) {
     const int64_t now = NowEpochMs();
-    Result<std::vector<OrderRow>> due = ExpireDue(
-        *pg_, now - config_.order.payment_deadline_ms, kBatch, kFenceName, lease_->fence, now);
+    Result<std::vector<OrderRow>> due = ExpireDue(*pg_, now - config_.order.payment_deadline_ms,
+                                                  kBatch, kFenceName, lease_->fence, now);
     if (due.code() == Code::kConflict) lease_.reset();  // stale fence: someone else runs now
     if (!due.ok()) return due.error();
     expired_.Inc(due->size());
-    for (const OrderRow& order : *due) {
-      Result<ReturnOutcome> r = FinishReturn(*pg_, *redis_, order);
-      // A failure leaves the return pending in PostgreSQL: Recover finishes it.
-      if (!r.ok()) return r.error();
-      if (*r == ReturnOutcome::kReturned) returned_.Inc();
-    }
+    // A failure leaves the returns pending in PostgreSQL: Recover finishes them.
+    Result<std::vector<ReturnOutcome>> done = FinishReturns(*pg_, *redis_, *due);
+    if (!done.ok()) return done.error();
+    returned_.Inc(std::count(done->begin(), done->end(), ReturnOutcome::kReturned));
     if (due->size() < static_cast<size_t>(kBatch)) return OkStatus();
   }
 }
@@ -106,13 +104,14 @@ Status LifecycleJobs::Recover() {
   const int64_t before = NowEpochMs() - config_.order.return_retry_after_ms;
   Result<std::vector<OrderRow>> pending = PendingReturns(*pg_, before, kBatch);
   if (!pending.ok()) return pending.error();
-  for (const OrderRow& order : *pending) {
-    Result<ReturnOutcome> r = FinishReturn(*pg_, *redis_, order);
-    if (!r.ok()) return r.error();
+  Result<std::vector<ReturnOutcome>> done = FinishReturns(*pg_, *redis_, *pending);
+  if (!done.ok()) return done.error();
+  for (size_t i = 0; i < pending->size(); ++i) {
     recovered_.Inc();
-    if (*r == ReturnOutcome::kReturned) returned_.Inc();
-    spdlog::info("order lifecycle: finished the stock return of order {} ({})", order.order_id,
-                 *r == ReturnOutcome::kReturned ? "returned now" : "already returned");
+    if ((*done)[i] == ReturnOutcome::kReturned) returned_.Inc();
+    spdlog::info("order lifecycle: finished the stock return of order {} ({})",
+                 (*pending)[i].order_id,
+                 (*done)[i] == ReturnOutcome::kReturned ? "returned now" : "already returned");
   }
   return OkStatus();
 }

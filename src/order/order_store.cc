@@ -16,15 +16,6 @@ constexpr const char* kSelectSql =
     " FROM orders o JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::bigint[])) AS k (rid, ts)"
     " ON o.reservation_id = k.rid AND o.reserved_at_ms = k.ts";
 
-std::string IntArray(const std::vector<int64_t>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(values[i]);
-  }
-  return out + "}";
-}
-
 Result<int64_t> Insert(pg::Connection& conn, const Reservation* first, size_t count) {
   std::vector<std::string> rids, tps;
   std::vector<int64_t> sales, users, qtys, prices, tss;
@@ -37,14 +28,15 @@ Result<int64_t> Insert(pg::Connection& conn, const Reservation* first, size_t co
     tss.push_back(r->ts_ms);
     tps.push_back(r->traceparent);
   }
-  Result<pg::Rows> rows = conn.Exec(kInsertSql, {TextArray(rids), IntArray(sales), IntArray(users),
-                                                 IntArray(qtys), IntArray(prices), IntArray(tss),
-                                                 TextArray(tps)});
+  Result<pg::Rows> rows =
+      conn.Exec(kInsertSql, {TextArray(rids), IntArray(sales), IntArray(users), IntArray(qtys),
+                             IntArray(prices), IntArray(tss), TextArray(tps)});
   if (!rows.ok()) return rows.error();
   return rows->affected();
 }
 
-Result<std::vector<StoredOrder>> Select(pg::Connection& conn, const std::vector<Reservation>& batch) {
+Result<std::vector<StoredOrder>> Select(pg::Connection& conn,
+                                        const std::vector<Reservation>& batch) {
   std::vector<std::string> rids;
   std::vector<int64_t> tss;
   for (const Reservation& r : batch) {
@@ -96,6 +88,15 @@ Result<WriteResult> WriteOneByOne(pg::Connection& conn, const std::vector<Reserv
 }
 
 }  // namespace
+
+std::string IntArray(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(values[i]);
+  }
+  return out + "}";
+}
 
 std::string TextArray(const std::vector<std::string>& values) {
   std::string out = "{";

@@ -31,10 +31,12 @@ struct WriteResult {
 
 // The PostgreSQL text form of a text[] value, e.g. {"a","b\"c"}. Pure.
 std::string TextArray(const std::vector<std::string>& values);
+// The PostgreSQL text form of a bigint[] value, e.g. {1,2}. Pure.
+std::string IntArray(const std::vector<int64_t>& values);
 
 // Inserts the orders of `batch` whose reservation_id is new, in one transaction with one
-// multi-row INSERT … ON CONFLICT (reservation_id, reserved_at_ms) DO NOTHING, and returns the row of every
-// reservation (so redeliveries learn their order id too). If the batch violates a check or
+// multi-row INSERT … ON CONFLICT (reservation_id, reserved_at_ms) DO NOTHING, and returns the row
+// of every reservation (so redeliveries learn their order id too). If the batch violates a check or
 // foreign key (unknown sale or user), retries one row at a time and reports the offending
 // reservations in `rejected` instead of failing. Errors (nothing is half-written; a retry
 // is safe): kUnavailable / kTimeout when PostgreSQL is down or slow, kInternal otherwise.

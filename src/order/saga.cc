@@ -1,6 +1,7 @@
 #include "order/saga.h"
 
 #include "infra/redis/script_runner.h"
+#include "order/order_store.h"
 #include "seckill/keys.h"
 
 namespace minishop::order {
@@ -91,21 +92,20 @@ Status ClaimFence(pg::Connection& db, const std::string& job, int64_t fence) {
   return OkStatus();
 }
 
-Result<std::vector<OrderRow>> ExpireDue(pg::Connection& db, int64_t reserved_before_ms,
-                                        int limit, const std::string& job, int64_t fence,
-                                        int64_t now_ms) {
+Result<std::vector<OrderRow>> ExpireDue(pg::Connection& db, int64_t reserved_before_ms, int limit,
+                                        const std::string& job, int64_t fence, int64_t now_ms) {
   Result<pg::Transaction> tx = pg::Transaction::Begin(db);
   if (!tx.ok()) return tx.error();
   if (Status s = ClaimFence(db, job, fence); !s.ok()) return s.error();
-  auto rows = db.Exec(
-      std::string("UPDATE orders o SET status = 'expired', stock_return = 'pending',"
-                  " closed_at_ms = $2, updated_at = now() FROM sales s"
-                  " WHERE o.id IN (SELECT id FROM orders WHERE status = 'awaiting_payment'"
-                  " AND reserved_at_ms < $1 ORDER BY reserved_at_ms LIMIT $3"
-                  " FOR UPDATE SKIP LOCKED)"
-                  " AND o.status = 'awaiting_payment' AND s.id = o.sale_id RETURNING ") +
-          kColumns,
-      {std::to_string(reserved_before_ms), std::to_string(now_ms), std::to_string(limit)});
+  auto rows =
+      db.Exec(std::string("UPDATE orders o SET status = 'expired', stock_return = 'pending',"
+                          " closed_at_ms = $2, updated_at = now() FROM sales s"
+                          " WHERE o.id IN (SELECT id FROM orders WHERE status = 'awaiting_payment'"
+                          " AND reserved_at_ms < $1 ORDER BY reserved_at_ms LIMIT $3"
+                          " FOR UPDATE SKIP LOCKED)"
+                          " AND o.status = 'awaiting_payment' AND s.id = o.sale_id RETURNING ") +
+                  kColumns,
+              {std::to_string(reserved_before_ms), std::to_string(now_ms), std::to_string(limit)});
   if (!rows.ok()) return rows.error();
   if (Status s = tx->Commit(); !s.ok()) return s.error();
   return ParseRows(*rows);
@@ -199,15 +199,31 @@ return 0
   return script;
 }
 
-Result<ReturnOutcome> FinishReturn(pg::Connection& db, redis::SyncClient& redis,
-                                   const OrderRow& order) {
-  Result<redis::Reply> reply = redis::EvalScript(redis, ReturnStockScript(),
-                                                 ReturnStockKeys(order), ReturnStockArgs(order));
-  if (!reply.ok()) return reply.error();
-  Result<ReturnOutcome> outcome = MapReturnReply(*reply);
-  if (!outcome.ok()) return outcome;
-  if (Status s = MarkReturned(db, order.order_id); !s.ok()) return s.error();
-  return outcome;
+Result<std::vector<ReturnOutcome>> FinishReturns(pg::Connection& db, redis::SyncClient& redis,
+                                                 const std::vector<OrderRow>& orders) {
+  std::vector<ReturnOutcome> outcomes;
+  if (orders.empty()) return outcomes;
+  std::vector<redis::ScriptCall> calls;
+  calls.reserve(orders.size());
+  std::vector<int64_t> ids;
+  for (const OrderRow& o : orders) {
+    calls.push_back({ReturnStockKeys(o), ReturnStockArgs(o)});
+    ids.push_back(o.order_id);
+  }
+  Result<std::vector<redis::Reply>> replies =
+      redis::EvalScriptEach(redis, ReturnStockScript(), calls);
+  if (!replies.ok()) return replies.error();
+  for (const redis::Reply& reply : *replies) {
+    Result<ReturnOutcome> outcome = MapReturnReply(reply);
+    if (!outcome.ok()) return outcome.error();
+    outcomes.push_back(*outcome);
+  }
+  auto rows = db.Exec(
+      "UPDATE orders SET stock_return = 'done', updated_at = now()"
+      " WHERE id = ANY($1::bigint[]) AND stock_return = 'pending'",
+      {IntArray(ids)});
+  if (!rows.ok()) return rows.error();
+  return outcomes;
 }
 
 }  // namespace minishop::order

@@ -38,8 +38,8 @@ struct OrderRow {
   int64_t quantity = 0;
   int64_t price_cents = 0;
   std::string reservation_id;
-  std::string status;        // awaiting_payment | paid | cancelled | expired
-  std::string stock_return;  // none | pending | done
+  std::string status;               // awaiting_payment | paid | cancelled | expired
+  std::string stock_return;         // none | pending | done
   bool rebuy_after_return = false;  // the sale's setting
   int64_t reserved_at_ms = 0;
 };
@@ -61,9 +61,8 @@ Result<std::optional<OrderRow>> CloseOrder(pg::Connection& db, int64_t order_id,
 // Expires up to `limit` awaiting_payment orders reserved before `reserved_before_ms`
 // (SKIP LOCKED: concurrent payers are not waited for), in one transaction that first
 // claims `fence` for job `job` (ClaimFence). kConflict when the fence is stale.
-Result<std::vector<OrderRow>> ExpireDue(pg::Connection& db, int64_t reserved_before_ms,
-                                        int limit, const std::string& job, int64_t fence,
-                                        int64_t now_ms);
+Result<std::vector<OrderRow>> ExpireDue(pg::Connection& db, int64_t reserved_before_ms, int limit,
+                                        const std::string& job, int64_t fence, int64_t now_ms);
 
 // Records `fence` as the newest token of `job` unless a newer one was recorded: OK, or
 // kConflict when the caller's lease is stale. Run inside the caller's transaction.
@@ -96,8 +95,11 @@ Result<ReturnOutcome> MapReturnReply(const redis::Reply& reply);
 // KEYS: status. ARGV: reservation_id, order_id, status.
 const redis::Script& SetStatusScript();
 
-// Steps 2 and 3 of the saga for an order PostgreSQL has already closed. Blocks.
-Result<ReturnOutcome> FinishReturn(pg::Connection& db, redis::SyncClient& redis,
-                                   const OrderRow& order);
+// Steps 2 and 3 of the saga for orders PostgreSQL has already closed, in one pipelined
+// round trip to Redis and one UPDATE. Blocks. Outcomes in order of `orders`. On failure some
+// returns may be done in Redis and still pending in PostgreSQL; finishing them again is safe (the
+// script remembers returned orders).
+Result<std::vector<ReturnOutcome>> FinishReturns(pg::Connection& db, redis::SyncClient& redis,
+                                                 const std::vector<OrderRow>& orders);
 
 }  // namespace minishop::order

@@ -19,4 +19,15 @@ Result<Reply> EvalScript(SyncClient& client, const Script& script,
                          const std::vector<std::string>& keys,
                          const std::vector<std::string>& args);
 
+struct ScriptCall {
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+};
+
+// Runs `script` once per call in one pipelined round trip (plus one EVAL round trip for
+// each call Redis answered NOSCRIPT). Replies in call order; fails as EvalScript on the
+// first failing call.
+Result<std::vector<Reply>> EvalScriptEach(SyncClient& client, const Script& script,
+                                          const std::vector<ScriptCall>& calls);
+
 }  // namespace minishop::redis

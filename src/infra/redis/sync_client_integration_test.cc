@@ -1,7 +1,9 @@
-// SyncClient against a real Redis: replies, pipelines, error replies, reconnection.
+// SyncClient against a real Redis: replies, pipelines, error replies, reconnection, and
+// scripts run through it after Redis forgot them.
 #include <gtest/gtest.h>
 
 #include "harness/servers.h"
+#include "infra/redis/script_runner.h"
 #include "infra/redis/sync_client.h"
 
 namespace minishop::redis {
@@ -54,6 +56,25 @@ TEST(SyncClientIntegrationTest, ReconnectsOnTheNextCallAfterARestart) {
   auto after = c.Command({"PING"});
   ASSERT_TRUE(after.ok()) << after.error().message;
   EXPECT_EQ(after->str, "PONG");
+}
+
+TEST(SyncClientIntegrationTest, ScriptsRunInOnePipelineEvenAfterAScriptFlush) {
+  SyncClient c("127.0.0.1", SharedRedis().port(), std::chrono::milliseconds(2000));
+  const Script incr("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  ASSERT_TRUE(c.Command({"DEL", "sync:script"}).ok());
+  ASSERT_TRUE(c.Command({"SCRIPT", "FLUSH"}).ok());
+  std::vector<ScriptCall> calls;
+  for (int i = 1; i <= 3; ++i) calls.push_back({{"sync:script"}, {std::to_string(i)}});
+  auto replies = EvalScriptEach(c, incr, calls);  // NOSCRIPT for each: re-sent as EVAL
+  ASSERT_TRUE(replies.ok()) << replies.error().message;
+  ASSERT_EQ(replies->size(), 3u);
+  EXPECT_EQ((*replies)[0].integer, 1);
+  EXPECT_EQ((*replies)[2].integer, 6);
+  auto again = EvalScriptEach(c, incr, calls);  // cached now
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[2].integer, 12);
+  const Script broken("return redis.call('NOSUCHCOMMAND')");
+  EXPECT_EQ(EvalScriptEach(c, broken, calls).code(), Code::kInternal);
 }
 
 }  // namespace
