@@ -150,8 +150,69 @@ void AsyncClient::Flush() {
                         socket_.close(ignored);  // the read loop notices and fails in-flight work
                         return;
                       }
+                      SchedulePoll();
                       Flush();
                     });
+}
+
+bool AsyncClient::ReadAvailable() {
+  if (reading_) return true;
+  reading_ = true;
+  auto alive = alive_;
+  bool ok = true;
+  for (;;) {
+    // in_[0, in_filled_) holds bytes read but not yet delivered as replies.
+    if (in_.size() - in_filled_ < kReadChunk / 4) in_.resize(in_.size() * 2);  // a large reply
+    boost::system::error_code ec;
+    const size_t n =
+        socket_.read_some(asio::buffer(in_.data() + in_filled_, in_.size() - in_filled_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) {
+      ok = false;  // closed or broken
+      break;
+    }
+    in_filled_ += n;
+    size_t parsed = 0;
+    for (;;) {
+      Reply reply;
+      size_t consumed = 0;
+      ReplyParse state =
+          ParseReply(std::string_view(in_.data() + parsed, in_filled_ - parsed), reply, consumed);
+      if (state == ReplyParse::kNeedMore) break;
+      if (state == ReplyParse::kBad) {
+        spdlog::error("redis {}:{} sent a malformed reply", config_.host, config_.port);
+        ok = false;
+        break;
+      }
+      parsed += consumed;
+      Deliver(std::move(reply));
+      if (!*alive) return false;
+    }
+    std::memmove(in_.data(), in_.data() + parsed, in_filled_ - parsed);
+    in_filled_ -= parsed;
+    if (!ok) break;
+  }
+  reading_ = false;
+  return ok;
+}
+
+void AsyncClient::SchedulePoll() {
+  if (poll_posted_ || pending_.size() <= unsent_) return;
+  poll_posted_ = true;
+  asio::post(io_, [this, alive = alive_] {
+    if (!*alive) return;
+    poll_posted_ = false;
+    if (state_ != State::kConnected) return;
+    const size_t before = pending_.size();
+    if (!ReadAvailable()) {
+      boost::system::error_code ignored;
+      socket_.close(ignored);  // the read loop notices and fails in-flight work
+      return;
+    }
+    // Replies are flowing: look again after the handlers queued meanwhile. When nothing
+    // came, the reactor wakes the read loop once it does.
+    if (pending_.size() < before) SchedulePoll();
+  });
 }
 
 void AsyncClient::Deliver(Result<Reply> result) {
@@ -215,43 +276,19 @@ asio::awaitable<void> AsyncClient::Run() {
       continue;
     }
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
     state_ = State::kConnected;
     timed_out_ = false;
     backoff_ms = 50;
-    spdlog::info("redis {}:{} connected", config_.host, config_.port);
-    // in_[parsed, filled) holds bytes read but not yet delivered as replies.
-    size_t parsed = 0, filled = 0;
+    in_filled_ = 0;
     if (in_.size() < kReadChunk) in_.resize(kReadChunk);
+    spdlog::info("redis {}:{} connected", config_.host, config_.port);
     for (;;) {
-      if (parsed > 0) {
-        std::memmove(in_.data(), in_.data() + parsed, filled - parsed);
-        filled -= parsed;
-        parsed = 0;
-      }
-      if (in_.size() - filled < kReadChunk / 4) in_.resize(in_.size() * 2);  // a large reply
-      auto [rec, n] = co_await socket_.async_read_some(
-          asio::buffer(in_.data() + filled, in_.size() - filled), kAwait);
+      auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, kAwait);
       if (!*alive) co_return;
-      if (rec) break;
-      filled += n;
-      bool broken = false;
-      for (;;) {
-        Reply reply;
-        size_t consumed = 0;
-        ReplyParse state =
-            ParseReply(std::string_view(in_.data() + parsed, filled - parsed), reply, consumed);
-        if (state == ReplyParse::kNeedMore) break;
-        if (state == ReplyParse::kBad) {
-          spdlog::error("redis {}:{} sent a malformed reply", config_.host, config_.port);
-          broken = true;
-          break;
-        }
-        parsed += consumed;
-        Deliver(std::move(reply));
-        if (!*alive) co_return;
-      }
-      if (broken) break;
+      if (wec || !ReadAvailable()) break;
     }
+    if (!*alive) co_return;
     if (state_ == State::kStopped) co_return;
     state_ = State::kDisconnected;
     socket_.close(ec);

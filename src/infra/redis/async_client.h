@@ -108,6 +108,14 @@ class AsyncClient {
   void Flush();
   // Fails every pending command: the sent ones with kTimeout, the rest with kUnavailable.
   void FailAll(std::string_view why);
+  // Reads what the socket holds without blocking and delivers every whole reply. False when
+  // the connection is closed or broken (or the client destroyed meanwhile).
+  bool ReadAvailable();
+  // Posts one ReadAvailable while sent commands await replies. Under load the socket's
+  // readiness event queues behind every ready client connection of the loop (one sweep of
+  // all of them); a posted read runs after the handlers already queued instead, so replies
+  // arrive in about one batch of events, not one sweep.
+  void SchedulePoll();
   void Deliver(Result<Reply> result);
   boost::asio::awaitable<void> Run();
   boost::asio::awaitable<void> WatchTimeouts();
@@ -122,11 +130,14 @@ class AsyncClient {
   std::string writing_;  // the buffer of the write in flight
   bool write_in_flight_ = false;
   bool flush_posted_ = false;
+  bool poll_posted_ = false;
+  bool reading_ = false;
+  size_t in_filled_ = 0;
   bool timed_out_ = false;
   int64_t connect_started_ms_ = 0;
   std::deque<Pending> pending_;
-  size_t unsent_ = 0;  // the last unsent_ entries of pending_ are still only in out_
-  std::vector<char> in_;  // read buffer: replies are parsed in place
+  size_t unsent_ = 0;     // the last unsent_ entries of pending_ are still only in out_
+  std::vector<char> in_;  // read buffer: replies are parsed in place, [0, in_filled_) used
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
