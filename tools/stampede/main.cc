@@ -229,7 +229,10 @@ int Run(const Flags& f) {
     phases.push_back(RunSustained(run, "instock", f.connections, f.duration, reqs, &view));
     phases.back().extra["sale_id"] = *sale;
     if (open) {
-      phases.push_back(RunOpenLoop(run, "instock open", f.connections, f.duration, open_rate, reqs, &view));
+      // The in-stock path's capacity is what the closed loop just reached: probe its
+      // latency at half of that (an open loop above capacity only measures queueing).
+      const double instock_rate = f.rate > 0 ? f.rate : std::max(100.0, 0.5 * phases.back().rate);
+      phases.push_back(RunOpenLoop(run, "instock open", f.connections, f.duration, instock_rate, reqs, &view));
       phases.back().extra["sale_id"] = *sale;
     }
     int64_t ended = minishop::NowEpochMs();
@@ -262,9 +265,20 @@ int Run(const Flags& f) {
   std::vector<Target> targets;
   for (const Phase& p : phases) {
     const Histogram& h = p.rec->latency;
-    if (p.name == "instock" && ceiling > 0)
-      targets.push_back({"purchase attempts/s while stock remains >= 0.5 x ceiling", p.rate >= 0.5 * ceiling,
-                         std::to_string(p.rate / ceiling).substr(0, 4) + " x ceiling (sustained, instock)"});
+    if (p.name == "instock" && ceiling > 0) {
+      // Judged on the attempts served (a final answer), not on 503s: shedding every request
+      // would otherwise meet it. The split comes from the phase's status counts.
+      uint64_t all = 0, shed = 0;
+      for (const auto& [status, n] : p.rec->by_status) {
+        all += n;
+        if (status == 503) shed += n;
+      }
+      const double served = all > 0 ? p.rate * static_cast<double>(all - shed) / static_cast<double>(all) : 0;
+      char detail[160];
+      std::snprintf(detail, sizeof(detail), "%.2f x ceiling served (%.2f x with 503s), sustained instock",
+                    served / ceiling, p.rate / ceiling);
+      targets.push_back({"purchase attempts/s while stock remains >= 0.5 x ceiling", served >= 0.5 * ceiling, detail});
+    }
     if (p.name == "instock open" || p.name == "soldout open") {
       char detail[160];
       std::snprintf(detail, sizeof(detail), "open loop at %.0f req/s (%.2f x ceiling): p99 %.2f ms, p99.9 %.2f ms",
@@ -385,7 +399,9 @@ int main(int argc, char** argv) {
   run->add_option("--scenarios", f.scenarios,
                   "Comma list of ceiling,purchase,soldout,instock,open,hold (open: open-loop twins of "
                   "soldout and instock at --rate)");
-  run->add_option("--rate", f.rate, "Open-loop request rate, req/s in total (0: 0.3 x this run's ceiling)");
+  run->add_option("--rate", f.rate,
+                  "Open-loop request rate, req/s in total (0: soldout at 0.3 x this run's ceiling, "
+                  "instock at 0.5 x its closed-loop rate)");
   run->add_option("--stock", f.stock, "Units of the purchase scenario's sale");
   run->add_option("--hold", f.hold, "Idle keep-alive connections held during purchase and soldout");
   run->add_option("--server-pid", f.server_pid, "Server pid, to report its RSS");
