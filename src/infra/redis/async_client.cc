@@ -39,6 +39,8 @@ void AppendBulk(std::string& out, std::string_view arg) {
 }
 
 constexpr size_t kReadChunk = 64 * 1024;
+// A posted handler that waited longer than this found the loop busy (see SchedulePoll).
+constexpr int64_t kBusyLoopUs = 100;
 }  // namespace
 
 Script::Script(std::string lua) : source(std::move(lua)) {
@@ -197,21 +199,23 @@ bool AsyncClient::ReadAvailable() {
 }
 
 void AsyncClient::SchedulePoll() {
-  if (poll_posted_ || pending_.size() <= unsent_) return;
+  if (poll_posted_ || pending_.size() <= unsent_ || state_ != State::kConnected) return;
   poll_posted_ = true;
-  asio::post(io_, [this, alive = alive_] {
+  asio::post(io_, [this, alive = alive_, posted_us = NowSteadyUs()] {
     if (!*alive) return;
     poll_posted_ = false;
     if (state_ != State::kConnected) return;
+    // How long this handler waited behind others tells how busy the loop is.
+    const bool busy = NowSteadyUs() - posted_us > kBusyLoopUs;
     const size_t before = pending_.size();
     if (!ReadAvailable()) {
       boost::system::error_code ignored;
       socket_.close(ignored);  // the read loop notices and fails in-flight work
       return;
     }
-    // Replies are flowing: look again after the handlers queued meanwhile. When nothing
-    // came, the reactor wakes the read loop once it does.
-    if (pending_.size() < before) SchedulePoll();
+    // Look again after the handlers queued meanwhile while replies flow or the loop is
+    // busy; an idle loop hears of the replies from the reactor at once.
+    if (pending_.size() < before || busy) SchedulePoll();
   });
 }
 
