@@ -27,14 +27,14 @@ struct RedisConfig {
   int port = 6379;
   // Hard deadline: when the oldest command sent has waited this long, Redis is taken for
   // hung and the connection is reset.
-  int64_t command_timeout_ms = 1'000;
+  int64_t command_timeout_ms = 3'000;
   int64_t reconnect_max_ms = 2'000;
   // Load shedding, both per connection (one per event loop): a new command fails at once
   // with kUnavailable, never sent, while max_pending commands are in flight or while the
   // oldest has waited shed_after_ms. This keeps the queue wait of what is admitted short
   // and far from the hard deadline.
   int64_t max_pending = 4096;
-  int64_t shed_after_ms = 200;
+  int64_t shed_after_ms = 500;
 };
 
 struct PostgresConfig {
