@@ -1,5 +1,8 @@
 #include "http_wire.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -149,7 +152,14 @@ asio::awaitable<bool> Connection::Connect(const tcp::endpoint& server, const asi
   Close();
   boost::system::error_code ec;
   socket_.open(server.protocol(), ec);
-  if (!ec && source != nullptr) socket_.bind(tcp::endpoint(*source, 0), ec);
+  if (!ec && source != nullptr) {
+    // Let connect() pick the port for the whole 4-tuple: a port bound before connect must
+    // be free of every socket on the source address, TIME_WAIT ones of earlier phases
+    // included, and tens of thousands of those make each bind a long search, then fail.
+    const int on = 1;
+    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
+    socket_.bind(tcp::endpoint(*source, 0), ec);
+  }
   if (ec) {
     error = "socket: " + ec.message();
     Close();
