@@ -113,6 +113,16 @@ struct Target {
   std::string detail;
 };
 
+// Answers per second other than 503 (shed), from the phase's rate and its status counts.
+double ServedRate(const Phase& p) {
+  uint64_t all = 0, shed = 0;
+  for (const auto& [status, n] : p.rec->by_status) {
+    all += n;
+    if (status == 503) shed += n;
+  }
+  return all > 0 ? p.rate * static_cast<double>(all - shed) / static_cast<double>(all) : 0;
+}
+
 int Run(const Flags& f) {
   RunSettings run;
   Url url;
@@ -229,9 +239,10 @@ int Run(const Flags& f) {
     phases.push_back(RunSustained(run, "instock", f.connections, f.duration, reqs, &view));
     phases.back().extra["sale_id"] = *sale;
     if (open) {
-      // The in-stock path's capacity is what the closed loop just reached: probe its
-      // latency at half of that (an open loop above capacity only measures queueing).
-      const double instock_rate = f.rate > 0 ? f.rate : std::max(100.0, 0.5 * phases.back().rate);
+      // The in-stock path's capacity is what the closed loop just served (503s shed work
+      // rather than do it): probe its latency at half of that (an open loop above capacity
+      // only measures queueing).
+      const double instock_rate = f.rate > 0 ? f.rate : std::max(100.0, 0.5 * ServedRate(phases.back()));
       phases.push_back(RunOpenLoop(run, "instock open", f.connections, f.duration, instock_rate, reqs, &view));
       phases.back().extra["sale_id"] = *sale;
     }
@@ -267,13 +278,8 @@ int Run(const Flags& f) {
     const Histogram& h = p.rec->latency;
     if (p.name == "instock" && ceiling > 0) {
       // Judged on the attempts served (a final answer), not on 503s: shedding every request
-      // would otherwise meet it. The split comes from the phase's status counts.
-      uint64_t all = 0, shed = 0;
-      for (const auto& [status, n] : p.rec->by_status) {
-        all += n;
-        if (status == 503) shed += n;
-      }
-      const double served = all > 0 ? p.rate * static_cast<double>(all - shed) / static_cast<double>(all) : 0;
+      // would otherwise meet it.
+      const double served = ServedRate(p);
       char detail[160];
       std::snprintf(detail, sizeof(detail), "%.2f x ceiling served (%.2f x with 503s), sustained instock",
                     served / ceiling, p.rate / ceiling);
