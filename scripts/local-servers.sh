@@ -37,8 +37,9 @@ redis_pid() { live_pid "$STATE/redis/redis.pid" redis-server; }
 
 start_redis() {
   mkdir -p "$STATE/redis"
+  # The AOF is the durable copy; RDB snapshots on top would fork Redis every minute of a sale.
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STATE/redis" \
-    --appendonly yes --appendfsync everysec --daemonize yes \
+    --appendonly yes --appendfsync everysec --save '' --daemonize yes \
     --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log"
   wait_for 30 redis_answers || die "Redis did not answer PING; see $(log_of redis)"
 }
