@@ -366,16 +366,24 @@ Status OutboxRelay::Publish() {
 Status OutboxRelay::RemoveFromStreams() {
   std::map<int64_t, std::vector<std::string>> ids;
   for (const OutboxEntry& e : batch_.entries) ids[e.sale_id].push_back(e.id);
+  // In transactions of at most kRemoveChunk ids: Redis runs each transaction without
+  // interruption, and one of 500 ids held every purchase script back for about 1 ms.
+  constexpr size_t kRemoveChunk = 100;
   std::vector<std::vector<std::string>> cmds;
   for (const auto& [sale, list] : ids) {
-    std::vector<std::string> ack = {"XACK", OutboxKey(sale), kRelayGroup};
-    std::vector<std::string> del = {"XDEL", OutboxKey(sale)};
-    ack.insert(ack.end(), list.begin(), list.end());
-    del.insert(del.end(), list.begin(), list.end());
-    cmds.push_back({"MULTI"});
-    cmds.push_back(std::move(ack));
-    cmds.push_back(std::move(del));
-    cmds.push_back({"EXEC"});
+    for (size_t first = 0; first < list.size(); first += kRemoveChunk) {
+      const auto begin = list.begin() + static_cast<std::ptrdiff_t>(first);
+      const auto end =
+          list.begin() + static_cast<std::ptrdiff_t>(std::min(list.size(), first + kRemoveChunk));
+      std::vector<std::string> ack = {"XACK", OutboxKey(sale), kRelayGroup};
+      std::vector<std::string> del = {"XDEL", OutboxKey(sale)};
+      ack.insert(ack.end(), begin, end);
+      del.insert(del.end(), begin, end);
+      cmds.push_back({"MULTI"});
+      cmds.push_back(std::move(ack));
+      cmds.push_back(std::move(del));
+      cmds.push_back({"EXEC"});
+    }
   }
   Result<std::vector<Reply>> replies =
       redis_->Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
