@@ -137,7 +137,10 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
     response.keep_alive(keep_alive && !state->draining);
     response.prepare_payload();
     conn->deadline_ms = NowMs() + config->read_timeout_ms;
-    auto [wec, wn] = co_await http::async_write(socket, response, kAwait);
+    // The serializer lives in this frame: async_write(message) would allocate an operation
+    // holding a serializer of its own (over 1 KiB) for every response.
+    http::response_serializer<http::string_body> serializer(response);
+    auto [wec, wn] = co_await http::async_write(socket, serializer, kAwait);
     state->latency->ObserveUs(NowSteadyUs() - request.received_us);
     if (wec || !response.keep_alive()) break;
   }
