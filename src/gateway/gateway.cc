@@ -39,9 +39,9 @@ std::optional<int64_t> ParseId(std::string_view text) {
   return v;
 }
 
-std::vector<std::string_view> SplitPath(std::string_view target) {
+PathSegments SplitPath(std::string_view target) {
   target = target.substr(0, target.find('?'));
-  std::vector<std::string_view> out;
+  PathSegments out;
   size_t i = 0;
   while (i < target.size()) {
     size_t j = target.find('/', i);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/container/small_vector.hpp>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -24,6 +25,10 @@
 #include "seckill/seckill_service.h"
 
 namespace minishop::gateway {
+
+// The segments of a request path; every route of the API has at most 8, so splitting one
+// allocates nothing.
+using PathSegments = boost::container::small_vector<std::string_view, 8>;
 
 // A dependency check for /readyz: returns OK or why the dependency is not usable.
 // Called from event loops: must be thread-safe and must not block.
@@ -51,7 +56,7 @@ class Gateway final : public net::HttpHandler {
   boost::asio::awaitable<net::Response> Handle(net::Request& request) override;
 
  private:
-  using Segments = std::vector<std::string_view>;
+  using Segments = PathSegments;
   boost::asio::awaitable<Result<net::Response>> Route(net::Request& request, const Segments& path);
 
   // Health and metrics (gateway.cc).
@@ -117,7 +122,7 @@ Result<nlohmann::json> ParseJsonBody(const net::Request& request);
 std::optional<int64_t> ParseId(std::string_view text);
 
 // Splits "/a/b/c?x" into {"a","b","c"}.
-std::vector<std::string_view> SplitPath(std::string_view target);
+PathSegments SplitPath(std::string_view target);
 
 net::Response Json(net::http::status status, const nlohmann::json& body);
 

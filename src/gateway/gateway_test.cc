@@ -41,6 +41,9 @@ TEST(SplitPathTest, DropsQueryAndEmptySegments) {
   ASSERT_EQ(p.size(), 4u);
   EXPECT_EQ(p[0], "api");
   EXPECT_EQ(p[3], "7");
+  auto deep = SplitPath("/a/b/c/d/e/f/g/h/i/j");  // more segments than kept inline
+  ASSERT_EQ(deep.size(), 10u);
+  EXPECT_EQ(deep[9], "j");
 }
 
 }  // namespace
