@@ -1,11 +1,14 @@
 #include "auth/jwt.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include <atomic>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace minishop::auth {
 namespace {
@@ -248,7 +251,39 @@ std::string JwtCodec::Sign(const Claims& claims) const {
   return signing_input + "." + signature;
 }
 
+namespace {
+std::atomic<uint64_t> next_codec_id{1};
+
+// Tokens verified on this thread, direct-mapped by a hash of their bytes.
+struct VerifiedToken {
+  uint64_t codec = 0;  // 0: empty
+  std::string token;
+  Claims claims;
+};
+constexpr size_t kVerifiedSlots = 1024;
+constexpr size_t kMaxCachedToken = 512;
+}  // namespace
+
+JwtCodec::JwtCodec(std::string secret)
+    : secret_(std::move(secret)), id_(next_codec_id.fetch_add(1, std::memory_order_relaxed)) {}
+
 Result<Claims> JwtCodec::Verify(std::string_view token, int64_t now_s) const {
+  thread_local std::vector<VerifiedToken> verified(kVerifiedSlots);
+  VerifiedToken& slot = verified[std::hash<std::string_view>{}(token) % kVerifiedSlots];
+  if (slot.codec == id_ && slot.token == token) {
+    if (slot.claims.expires_at_s <= now_s) return Unauthorized("token expired");
+    return slot.claims;
+  }
+  Result<Claims> claims = VerifyUncached(token, now_s);
+  if (claims.ok() && token.size() <= kMaxCachedToken) {
+    slot.codec = id_;
+    slot.token.assign(token);
+    slot.claims = *claims;
+  }
+  return claims;
+}
+
+Result<Claims> JwtCodec::VerifyUncached(std::string_view token, int64_t now_s) const {
   size_t dot1 = token.find('.');
   size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)

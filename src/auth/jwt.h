@@ -24,7 +24,7 @@ struct Claims {
 class JwtCodec {
  public:
   // `secret` must be at least 32 bytes (checked at config load).
-  explicit JwtCodec(std::string secret) : secret_(std::move(secret)) {}
+  explicit JwtCodec(std::string secret);
 
   std::string Sign(const Claims& claims) const;
 
@@ -32,14 +32,18 @@ class JwtCodec {
   // (constant-time compare) and which has not expired at `now_s`. Anything else —
   // malformed, other algorithm (including "none"), forged, expired — is kUnauthorized
   // with a message naming the reason. Tokens in the shape Sign makes are checked without
-  // heap allocations.
+  // heap allocations. A token this codec verified recently on this thread is recognised by
+  // its exact bytes without recomputing the HMAC (shoppers send the same token with every
+  // request); its expiry is checked again every time.
   Result<Claims> Verify(std::string_view token, int64_t now_s) const;
 
  private:
+  Result<Claims> VerifyUncached(std::string_view token, int64_t now_s) const;
   // Verify for tokens outside the plain shape Sign makes (decodes and parses everything).
   Result<Claims> VerifyGeneral(std::string_view token, int64_t now_s) const;
 
   std::string secret_;
+  uint64_t id_;  // unique per codec in this process, never reused: keys the verified cache
 };
 
 // Base64url without padding (RFC 7515 §2).

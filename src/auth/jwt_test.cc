@@ -1,7 +1,6 @@
 #include "auth/jwt.h"
 
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -39,8 +38,8 @@ TEST(JwtTest, SignatureMatchesAKnownAnswer) {
 
 // Signs an arbitrary payload with the standard header, as a forger holding the key could.
 std::string SignPayload(const std::string& payload) {
-  std::string input = Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-                      Base64UrlEncode(payload);
+  std::string input =
+      Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." + Base64UrlEncode(payload);
   unsigned char mac[32];
   unsigned int len = 0;
   HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
@@ -135,6 +134,25 @@ TEST(JwtTest, RejectsMalformedTokens) {
     EXPECT_FALSE(claims.ok()) << bad;
     EXPECT_EQ(claims.code(), Code::kUnauthorized) << bad;
   }
+}
+
+TEST(JwtTest, RecentlyVerifiedTokensStillExpireAndStayBoundToTheirSecret) {
+  JwtCodec codec(kSecret);
+  const std::string token = codec.Sign(SomeClaims());
+  ASSERT_TRUE(codec.Verify(token, 2000).ok());
+  auto again = codec.Verify(token, 2001);  // recognised by its bytes
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->user_id, 42);
+  EXPECT_EQ(codec.Verify(token, 5000).code(), Code::kUnauthorized);  // expiry still checked
+  // Another codec (another secret) must not accept what the first one verified, even on
+  // the same thread right after it did.
+  JwtCodec other("another secret of at least 32 bytes!!");
+  ASSERT_TRUE(codec.Verify(token, 2000).ok());
+  EXPECT_EQ(other.Verify(token, 2000).code(), Code::kUnauthorized);
+  // A token differing in one byte is verified from scratch.
+  std::string tampered = token;
+  tampered[tampered.size() - 2] = tampered[tampered.size() - 2] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(codec.Verify(tampered, 2000).code(), Code::kUnauthorized);
 }
 
 TEST(Base64UrlTest, RoundTripsAllLengths) {
