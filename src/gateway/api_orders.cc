@@ -253,7 +253,7 @@ asio::awaitable<Result<net::Response>> Gateway::CancelOrder(const net::Request& 
     const int64_t id = closed.order_id;
     auto mark_job = [id](pg::Connection* db) -> Status {
       if (db == nullptr) return PgDown();
-      return order::MarkReturned(*db, id);
+      return order::MarkReturned(*db, std::vector<int64_t>(1, id));
     };
     returned = (co_await pg::AsyncRun(shared_.pool, std::move(mark_job), asio::use_awaitable)).ok();
   }

@@ -111,11 +111,11 @@ Result<std::vector<OrderRow>> ExpireDue(pg::Connection& db, int64_t reserved_bef
   return ParseRows(*rows);
 }
 
-Status MarkReturned(pg::Connection& db, int64_t order_id) {
+Status MarkReturned(pg::Connection& db, const std::vector<int64_t>& order_ids) {
   auto rows = db.Exec(
       "UPDATE orders SET stock_return = 'done', updated_at = now()"
-      " WHERE id = $1 AND stock_return = 'pending'",
-      {std::to_string(order_id)});
+      " WHERE id = ANY($1::bigint[]) AND stock_return = 'pending'",
+      {IntArray(order_ids)});
   if (!rows.ok()) return rows.error();
   return OkStatus();
 }
@@ -218,11 +218,7 @@ Result<std::vector<ReturnOutcome>> FinishReturns(pg::Connection& db, redis::Sync
     if (!outcome.ok()) return outcome.error();
     outcomes.push_back(*outcome);
   }
-  auto rows = db.Exec(
-      "UPDATE orders SET stock_return = 'done', updated_at = now()"
-      " WHERE id = ANY($1::bigint[]) AND stock_return = 'pending'",
-      {IntArray(ids)});
-  if (!rows.ok()) return rows.error();
+  if (Status s = MarkReturned(db, ids); !s.ok()) return s.error();
   return outcomes;
 }
 

@@ -9,7 +9,7 @@
 //   2. Redis: the stock-return script adds the units back unless ms:{s<id>}:returned already
 //      names the order (so any retry is harmless) and updates buyers/status.
 //   3. PostgreSQL: stock_return = 'done' (MarkReturned).
-// A crash after 1 leaves the order 'pending'; FinishPendingReturns redoes 2 and 3.
+// A crash after 1 leaves the order 'pending'; the recovery job redoes 2 and 3 (FinishReturns).
 //
 // PostgreSQL functions block (run them on a pool or job thread); the Redis scripts are
 // exposed as keys/args builders so that both the event loops (AsyncClient) and the jobs
@@ -68,8 +68,8 @@ Result<std::vector<OrderRow>> ExpireDue(pg::Connection& db, int64_t reserved_bef
 // kConflict when the caller's lease is stale. Run inside the caller's transaction.
 Status ClaimFence(pg::Connection& db, const std::string& job, int64_t fence);
 
-// stock_return 'pending' → 'done'. Idempotent.
-Status MarkReturned(pg::Connection& db, int64_t order_id);
+// stock_return 'pending' → 'done' for every order of `order_ids`, in one UPDATE. Idempotent.
+Status MarkReturned(pg::Connection& db, const std::vector<int64_t>& order_ids);
 
 // Orders whose stock return has been pending since before `closed_before_ms`.
 Result<std::vector<OrderRow>> PendingReturns(pg::Connection& db, int64_t closed_before_ms,
