@@ -1,12 +1,23 @@
 #include "common/background_thread.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace minishop {
 
-void BackgroundThread::Start(std::string name, std::function<void()> body) {
-  thread_ = std::thread([name = std::move(name), body = std::move(body)] {
+void BackgroundThread::Start(std::string name, std::function<void()> body, int nice) {
+  thread_ = std::thread([name = std::move(name), body = std::move(body), nice] {
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    // PRIO_PROCESS with a thread id sets that thread's nice only. Lowering one's own
+    // priority needs no privilege; failing to is not worth stopping for.
+    if (nice != 0 && setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) != 0) {
+      spdlog::warn("{}: cannot set nice {}: {}", name, nice, std::strerror(errno));
+    }
     body();
   });
 }

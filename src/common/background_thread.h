@@ -20,8 +20,9 @@ class BackgroundThread {
   BackgroundThread(const BackgroundThread&) = delete;
   BackgroundThread& operator=(const BackgroundThread&) = delete;
 
-  // Runs `body` on a new thread named `name` (at most 15 characters are kept). Call once.
-  void Start(std::string name, std::function<void()> body);
+  // Runs `body` on a new thread named `name` (at most 15 characters are kept) at nice
+  // value `nice` (Linux: per thread; 0 keeps the process's). Call once.
+  void Start(std::string name, std::function<void()> body, int nice = 0);
 
   // Asks the body to return, wakes it from SleepUnlessStopped and joins it. Idempotent.
   // The owner must call it before destroying what the body uses.

@@ -26,6 +26,7 @@ void VisitFields(Config& c, F&& f) {
   f("server", "idle_timeout_ms", c.server.idle_timeout_ms);
   f("server", "read_timeout_ms", c.server.read_timeout_ms);
   f("server", "drain_timeout_ms", c.server.drain_timeout_ms);
+  f("server", "background_nice", c.server.background_nice);
   f("redis", "host", c.redis.host);
   f("redis", "port", c.redis.port);
   f("redis", "command_timeout_ms", c.redis.command_timeout_ms);
@@ -51,6 +52,7 @@ void VisitFields(Config& c, F&& f) {
   f("auth", "admin_password", c.auth.admin_password);
   f("relay", "batch_size", c.relay.batch_size);
   f("relay", "block_ms", c.relay.block_ms);
+  f("relay", "linger_ms", c.relay.linger_ms);
   f("relay", "claim_idle_ms", c.relay.claim_idle_ms);
   f("relay", "reservations_per_message", c.relay.reservations_per_message);
   f("order", "batch_size", c.order.batch_size);

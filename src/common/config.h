@@ -20,6 +20,10 @@ struct ServerConfig {
   int64_t idle_timeout_ms = 60'000;   // keep-alive connection with no request
   int64_t read_timeout_ms = 10'000;   // a started request must arrive whole within this
   int64_t drain_timeout_ms = 10'000;  // SIGTERM: how long in-flight work may take
+  // Nice value of the background threads (outbox relay, order worker, lifecycle and
+  // consistency jobs). Their work is asynchronous with a budget of seconds, the request
+  // path's is milliseconds: under a burst they yield the CPU and catch up after it.
+  int background_nice = 10;
 };
 
 struct RedisConfig {
@@ -68,6 +72,10 @@ struct AuthConfig {
 struct RelayConfig {
   int batch_size = 500;           // stream entries per XREADGROUP and per confirm round
   int64_t block_ms = 50;          // XREADGROUP BLOCK when the outbox is empty
+  // After a read that found less than a full batch, the next read waits until this long
+  // after that one returned: at a moderate rate each round then carries many entries
+  // instead of one (Redis, RabbitMQ and the order worker pay per round, not per entry).
+  int64_t linger_ms = 5;
   int64_t claim_idle_ms = 5'000;  // entries pending this long on a dead consumer are claimed
   // Reservations packed into one AMQP message: the broker's cost is per message, not per
   // byte, so a batch of reservations costs it about what one did.

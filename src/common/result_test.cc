@@ -31,7 +31,12 @@ TEST(JsonEscapeTest, EscapesQuotesAndControls) {
 }  // namespace
 }  // namespace minishop
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 
 #include "common/background_thread.h"
 
@@ -48,6 +53,19 @@ TEST(BackgroundThreadTest, StopWakesASleepingBodyAndJoins) {
   EXPECT_TRUE(thread.stopping());
   EXPECT_EQ(rounds.load(), 0);
   thread.Stop();  // idempotent
+}
+
+TEST(BackgroundThreadTest, RunsTheBodyAtTheGivenNiceWithoutChangingTheCaller) {
+  errno = 0;
+  const int caller = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  ASSERT_EQ(errno, 0);
+  std::atomic<int> seen{-100};
+  BackgroundThread thread;
+  thread.Start(
+      "test-nice", [&] { seen = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); }, 5);
+  thread.Stop();
+  EXPECT_EQ(seen.load(), std::min(caller + 5, 19));
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), caller);
 }
 
 }  // namespace

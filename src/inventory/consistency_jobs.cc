@@ -28,7 +28,7 @@ ConsistencyJobs::ConsistencyJobs(const Config& config, MetricsRegistry& metrics)
 ConsistencyJobs::~ConsistencyJobs() { Stop(); }
 
 void ConsistencyJobs::Start() {
-  thread_.Start("inv-consistency", [this] { Run(); });
+  thread_.Start("inv-consistency", [this] { Run(); }, config_.server.background_nice);
 }
 
 void ConsistencyJobs::Stop() {

@@ -45,7 +45,7 @@ OrderWorker::OrderWorker(const Config& config, MetricsRegistry& metrics)
 OrderWorker::~OrderWorker() { Stop(); }
 
 void OrderWorker::Start() {
-  thread_.Start("order-worker", [this] { Run(); });
+  thread_.Start("order-worker", [this] { Run(); }, config_.server.background_nice);
 }
 
 void OrderWorker::Stop() { thread_.Stop(); }

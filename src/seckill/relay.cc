@@ -201,7 +201,7 @@ OutboxRelay::OutboxRelay(const Config& config, MetricsRegistry& metrics)
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 void OutboxRelay::Start() {
-  thread_.Start("relay", [this] { Run(); });
+  thread_.Start("relay", [this] { Run(); }, config_.server.background_nice);
 }
 
 void OutboxRelay::Stop() { thread_.Stop(); }
@@ -266,8 +266,16 @@ Status OutboxRelay::Step() {
     entries = ClaimEntries();
     next_claim_ms_ = NowSteadyMs() + std::max<int64_t>(config_.relay.claim_idle_ms / 2, 1);
   } else {
+    if (const int64_t wait = linger_until_ms_ - NowSteadyMs(); wait > 0) {
+      thread_.SleepUnlessStopped(std::chrono::milliseconds(wait));
+    }
     entries = ReadEntries();
-    if (entries.ok() && entries->empty()) return publisher_->Poll();
+    if (entries.ok()) {
+      const bool partial = !entries->empty() &&
+                           entries->size() < static_cast<size_t>(config_.relay.batch_size);
+      linger_until_ms_ = partial ? NowSteadyMs() + config_.relay.linger_ms : 0;
+      if (entries->empty()) return publisher_->Poll();
+    }
   }
   if (!entries.ok()) return entries.error();
   if (entries->empty()) return OkStatus();

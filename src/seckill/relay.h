@@ -113,6 +113,7 @@ class OutboxRelay {
   std::vector<int64_t> sales_;    // whose outbox this relay drains
   int64_t next_refresh_ms_ = 0;   // steady ms of the next SMEMBERS ms:sales
   int64_t next_claim_ms_ = 0;     // steady ms of the next XAUTOCLAIM round
+  int64_t linger_until_ms_ = 0;   // steady ms before which the next read waits (relay.linger_ms)
   bool read_own_pending_ = true;  // re-read our pending entries before new ones
   Batch batch_;                   // in flight; empty when idle
 
