@@ -99,6 +99,7 @@ ParseState ParseResponse(std::string_view data, ParsedResponse& out, size_t& con
   if (ec != std::errc() || p != head.data() + sp + 4) return ParseState::kBad;
   out.status = status;
   out.keep_alive = head.substr(5, 3) == "1.1";
+  out.retry_after_s = 0;
   int64_t content_length = -1;
   bool chunked = false;
   size_t pos = head.find("\r\n") + 2;
@@ -111,6 +112,10 @@ ParseState ParseResponse(std::string_view data, ParsedResponse& out, size_t& con
       if (e != std::errc() || q != value.data() + value.size() || content_length < 0) return ParseState::kBad;
     } else if (HeaderIs(line, "transfer-encoding", value)) {
       chunked = ContainsNoCase(value, "chunked");
+    } else if (HeaderIs(line, "retry-after", value)) {
+      int seconds = 0;
+      auto [q, e] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+      out.retry_after_s = e == std::errc() && q == value.data() + value.size() ? seconds : 0;
     } else if (HeaderIs(line, "connection", value)) {
       if (ContainsNoCase(value, "close")) out.keep_alive = false;
       if (ContainsNoCase(value, "keep-alive")) out.keep_alive = true;

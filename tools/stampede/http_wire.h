@@ -25,6 +25,7 @@ bool ParseUrl(std::string_view text, Url& out);
 struct ParsedResponse {
   int status = 0;
   bool keep_alive = true;
+  int retry_after_s = 0;  // Retry-After in seconds; 0 when absent or not a number
   std::string body;
 };
 enum class ParseState { kNeedMore, kDone, kBad };

@@ -35,6 +35,22 @@ TEST(HttpWireTest, ParsesChunkedAndConnectionClose) {
   EXPECT_EQ(used, raw.size());
 }
 
+TEST(HttpWireTest, ReadsRetryAfterSecondsOnly) {
+  ParsedResponse r;
+  size_t used = 0;
+  std::string shed = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\n\r\n";
+  ASSERT_EQ(ParseResponse(shed, r, used), ParseState::kDone);
+  EXPECT_EQ(r.retry_after_s, 2);
+  // An HTTP date is not a number of seconds; and the next response does not inherit it.
+  std::string dated =
+      "HTTP/1.1 503 Service Unavailable\r\nretry-after: Fri, 27 Nov 2026 07:28:00 GMT\r\nContent-Length: 0\r\n\r\n";
+  ASSERT_EQ(ParseResponse(dated, r, used), ParseState::kDone);
+  EXPECT_EQ(r.retry_after_s, 0);
+  r.retry_after_s = 5;
+  ASSERT_EQ(ParseResponse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", r, used), ParseState::kDone);
+  EXPECT_EQ(r.retry_after_s, 0);
+}
+
 TEST(HttpWireTest, RejectsGarbage) {
   ParsedResponse r;
   size_t used = 0;

@@ -172,6 +172,12 @@ Phase RunSustained(const RunSettings& run, const std::string& name, int connecti
         continue;
       }
       RecordAccepted(view, res, k % n, accepted[ctx.index]);
+      // A shed request asks the client to come back later: a closed loop that re-fired at
+      // once would measure how fast the server can say 503, not how fast it sells.
+      if (res.status == 503 && res.retry_after_s > 0) {
+        co_await ctx.SleepUntil(std::min(Clock::now() + std::chrono::seconds(res.retry_after_s),
+                                         o.start_at + o.duration));
+      }
     }
   });
   return SustainedPhase(name, connections, seconds, r, accepted, view);
