@@ -22,6 +22,22 @@ asio::awaitable<Result<Reply>> Run(redis::AsyncClient& redis, std::vector<std::s
   co_return r;
 }
 
+// Every field of hash `key`, in HSCAN pages (infra/redis/reply.h: never one blocking
+// HGETALL of a sale's hundreds of thousands of buyers).
+asio::awaitable<Result<std::vector<redis::HashField>>> HashEntries(redis::AsyncClient& redis,
+                                                                    std::string key) {
+  std::vector<redis::HashField> out;
+  std::string cursor = "0";
+  do {
+    Result<Reply> page = co_await Run(redis, redis::HashScanCommand(key, cursor));
+    if (!page.ok()) co_return page.error();
+    Result<std::string> next = redis::ReadHashScanPage(std::move(page).value(), out);
+    if (!next.ok()) co_return next.error();
+    cursor = std::move(next).value();
+  } while (cursor != "0");
+  co_return out;
+}
+
 // Variadic rather than an initializer_list: GCC 12 miscompiles initializer_list
 // temporaries that live across a co_await.
 template <class... Args>
@@ -201,24 +217,26 @@ asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg:
   in.pg_kept_units = pg->kept;
   in.pg_closed = std::move(pg->closed);
   in.pg_returns_pending = pg->pending;
-  Result<Reply> returned = co_await Run(redis, Argv("HGETALL", seckill::ReturnedKey(sale.id)));
+  Result<std::vector<redis::HashField>> returned =
+      co_await HashEntries(redis, seckill::ReturnedKey(sale.id));
   if (!returned.ok()) co_return returned.error();
-  for (size_t i = 0; i + 1 < returned->elements.size(); i += 2) {
-    const std::string& field = returned->elements[i].str;
-    const int64_t value = ToInt(returned->elements[i + 1]);
-    if (field == "kept_units") {
+  for (const redis::HashField& f : *returned) {
+    const int64_t value = std::strtoll(f.value.c_str(), nullptr, 10);
+    if (f.field == "kept_units") {
       in.redis_kept_units = value;
-    } else if (field.rfind("o:", 0) == 0) {
-      in.redis_returned[std::strtoll(field.c_str() + 2, nullptr, 10)] = value;
+    } else if (f.field.rfind("o:", 0) == 0) {
+      in.redis_returned[std::strtoll(f.field.c_str() + 2, nullptr, 10)] = value;
     }
   }
   Result<Reply> stock = co_await Run(redis, Argv("GET", seckill::StockKey(sale.id)));
   if (!stock.ok()) co_return stock.error();
   in.redis_stock = stock->is_nil() ? 0 : ToInt(*stock);
-  Result<Reply> buyers = co_await Run(redis, Argv("HGETALL", seckill::BuyersKey(sale.id)));
+  Result<std::vector<redis::HashField>> buyers =
+      co_await HashEntries(redis, seckill::BuyersKey(sale.id));
   if (!buyers.ok()) co_return buyers.error();
-  for (size_t i = 0; i + 1 < buyers->elements.size(); i += 2) {
-    in.redis_units[ToInt(buyers->elements[i])] = ToInt(buyers->elements[i + 1]);
+  for (const redis::HashField& f : *buyers) {
+    in.redis_units[std::strtoll(f.field.c_str(), nullptr, 10)] =
+        std::strtoll(f.value.c_str(), nullptr, 10);
   }
   Result<Reply> backlog = co_await Run(redis, Argv("XLEN", seckill::OutboxKey(sale.id)));
   if (!backlog.ok()) co_return backlog.error();

@@ -69,28 +69,25 @@ Result<PgState> LoadPg(pg::Connection& db, int64_t sale_id) {
 }
 
 Result<RedisState> LoadRedis(redis::SyncClient& redis, int64_t sale_id) {
-  std::vector<std::vector<std::string>> cmds = {
-      {"EXISTS", seckill::MetaKey(sale_id)},
-      {"GET", seckill::StockKey(sale_id)},
-      {"HGETALL", seckill::BuyersKey(sale_id)},
-      {"HGETALL", seckill::StatusKey(sale_id)},
-      {"HGETALL", seckill::ReturnedKey(sale_id)}};
-  auto replies = redis.Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
-  if (!replies.ok()) return replies.error();
-  const std::vector<Reply>& r = *replies;
+  auto head = redis.Pipeline({{"EXISTS", seckill::MetaKey(sale_id)}, {"GET", seckill::StockKey(sale_id)}},
+                             redis::SyncClient::ErrorReplies::kFail);
+  if (!head.ok()) return head.error();
   RedisState st;
-  st.meta = r[0].integer == 1;
-  st.stock = r[1].is_nil() ? 0 : ToInt(r[1].str);
-  for (size_t i = 0; i + 1 < r[2].elements.size(); i += 2)
-    st.buyers[ToInt(r[2].elements[i].str)] = ToInt(r[2].elements[i + 1].str);
-  for (size_t i = 0; i + 1 < r[3].elements.size(); i += 2)
-    st.status[r[3].elements[i].str] = r[3].elements[i + 1].str;
-  for (size_t i = 0; i + 1 < r[4].elements.size(); i += 2) {
-    const std::string& field = r[4].elements[i].str;
-    if (field == "kept_units") {
-      st.kept_units = ToInt(r[4].elements[i + 1].str);
-    } else if (field.rfind("o:", 0) == 0) {
-      st.returned[ToInt(field.substr(2))] = ToInt(r[4].elements[i + 1].str);
+  st.meta = (*head)[0].integer == 1;
+  st.stock = (*head)[1].is_nil() ? 0 : ToInt((*head)[1].str);
+  auto buyers = redis.HashEntries(seckill::BuyersKey(sale_id));
+  if (!buyers.ok()) return buyers.error();
+  for (const redis::HashField& f : *buyers) st.buyers[ToInt(f.field)] = ToInt(f.value);
+  auto status = redis.HashEntries(seckill::StatusKey(sale_id));
+  if (!status.ok()) return status.error();
+  for (redis::HashField& f : *status) st.status[std::move(f.field)] = std::move(f.value);
+  auto returned = redis.HashEntries(seckill::ReturnedKey(sale_id));
+  if (!returned.ok()) return returned.error();
+  for (const redis::HashField& f : *returned) {
+    if (f.field == "kept_units") {
+      st.kept_units = ToInt(f.value);
+    } else if (f.field.rfind("o:", 0) == 0) {
+      st.returned[ToInt(f.field.substr(2))] = ToInt(f.value);
     }
   }
   return st;

@@ -118,4 +118,21 @@ ReplyParse ParseReply(std::string_view data, Reply& out, size_t& consumed) {
   return r;
 }
 
+std::vector<std::string> HashScanCommand(const std::string& key, const std::string& cursor) {
+  return {"HSCAN", key, cursor, "COUNT", kHashScanCount};
+}
+
+Result<std::string> ReadHashScanPage(Reply&& reply, std::vector<HashField>& out) {
+  if (reply.type != Reply::Type::kArray || reply.elements.size() != 2 ||
+      reply.elements[0].type != Reply::Type::kString ||
+      reply.elements[1].type != Reply::Type::kArray || reply.elements[1].elements.size() % 2 != 0) {
+    return MakeError(Code::kInternal, "redis: unexpected HSCAN reply");
+  }
+  std::vector<Reply>& items = reply.elements[1].elements;
+  for (size_t i = 0; i < items.size(); i += 2) {
+    out.push_back({std::move(items[i].str), std::move(items[i + 1].str)});
+  }
+  return std::move(reply.elements[0].str);
+}
+
 }  // namespace minishop::redis

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 struct redisReply;
 
 namespace minishop::redis {
@@ -32,5 +34,20 @@ Reply FromHiredis(const redisReply* r);
 // deeper than 16 arrays.
 enum class ReplyParse { kDone, kNeedMore, kBad };
 ReplyParse ParseReply(std::string_view data, Reply& out, size_t& consumed);
+
+// Reading a whole hash without blocking Redis: HGETALL of a sale's status hash (hundreds of
+// thousands of fields) held every other client for ~250 ms; HSCAN pages of
+// kHashScanCount fields each take well under a millisecond. A field may come twice (the
+// hash was resized between pages): callers keep the last value.
+inline constexpr const char* kHashScanCount = "1000";
+// The HSCAN command for the page at `cursor` ("0" first).
+std::vector<std::string> HashScanCommand(const std::string& key, const std::string& cursor);
+// One HSCAN reply: appends its field/value pairs to `out` and returns the next cursor ("0":
+// done). kInternal for a reply that is not HSCAN's shape.
+struct HashField {
+  std::string field;
+  std::string value;
+};
+Result<std::string> ReadHashScanPage(Reply&& reply, std::vector<HashField>& out);
 
 }  // namespace minishop::redis

@@ -86,4 +86,17 @@ Result<std::vector<Reply>> SyncClient::Pipeline(
   return replies;
 }
 
+Result<std::vector<HashField>> SyncClient::HashEntries(const std::string& key) {
+  std::vector<HashField> out;
+  std::string cursor = "0";
+  do {
+    Result<Reply> page = Command(HashScanCommand(key, cursor), ErrorReplies::kFail);
+    if (!page.ok()) return page.error();
+    Result<std::string> next = ReadHashScanPage(std::move(page).value(), out);
+    if (!next.ok()) return next.error();
+    cursor = std::move(next).value();
+  } while (cursor != "0");
+  return out;
+}
+
 }  // namespace minishop::redis

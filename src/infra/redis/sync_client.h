@@ -44,6 +44,9 @@ class SyncClient {
   Result<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands,
                                       ErrorReplies errors = ErrorReplies::kReturn);
 
+  // Every field of hash `key`, read in HSCAN pages (reply.h: never one blocking HGETALL).
+  Result<std::vector<HashField>> HashEntries(const std::string& key);
+
  private:
   Error DropWith(const std::string& what);
 

@@ -2,6 +2,8 @@
 // scripts run through it after Redis forgot them.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "harness/servers.h"
 #include "infra/redis/script_runner.h"
 #include "infra/redis/sync_client.h"
@@ -43,6 +45,30 @@ TEST(SyncClientIntegrationTest, PipelineAnswersEveryCommandInOrder) {
   ASSERT_TRUE(replies.ok()) << replies.error().message;
   ASSERT_EQ(replies->size(), 1001u);
   for (int i = 1; i <= 1000; ++i) EXPECT_EQ((*replies)[i].integer, i);
+}
+
+TEST(SyncClientIntegrationTest, HashEntriesReadsEveryFieldInPages) {
+  SyncClient c("127.0.0.1", SharedRedis().port(), std::chrono::milliseconds(2000));
+  std::vector<std::vector<std::string>> cmds = {{"DEL", "sync:h", "sync:small"},
+                                                {"HSET", "sync:small", "only", "1"}};
+  for (int i = 0; i < 5000; ++i) cmds.push_back({"HSET", "sync:h", "f" + std::to_string(i), std::to_string(i)});
+  ASSERT_TRUE(c.Pipeline(cmds, SyncClient::ErrorReplies::kFail).ok());
+  auto all = c.HashEntries("sync:h");  // a hash table: several HSCAN pages
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  std::map<std::string, std::string> seen;
+  for (const HashField& f : *all) seen[f.field] = f.value;
+  ASSERT_EQ(seen.size(), 5000u);
+  EXPECT_EQ(seen["f0"], "0");
+  EXPECT_EQ(seen["f4999"], "4999");
+  auto small = c.HashEntries("sync:small");  // a listpack: one page
+  ASSERT_TRUE(small.ok());
+  ASSERT_EQ(small->size(), 1u);
+  EXPECT_EQ(small->front().value, "1");
+  auto none = c.HashEntries("sync:absent");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  ASSERT_TRUE(c.Command({"SET", "sync:k", "x"}).ok());
+  EXPECT_EQ(c.HashEntries("sync:k").code(), Code::kInternal);  // WRONGTYPE
 }
 
 TEST(SyncClientIntegrationTest, ReconnectsOnTheNextCallAfterARestart) {
