@@ -162,26 +162,35 @@ void SqlChecks(minishop::pg::Connection& db, int64_t sale_id, const ClientView& 
 
 }  // namespace
 
-InvariantReport CheckInvariants(const Api& api, const std::string& conninfo, int64_t sale_id,
-                                const ClientView& view, double settle_timeout_s) {
-  InvariantReport out;
+Settled WaitSettled(const Api& api, int64_t sale_id, double timeout_s) {
+  Settled out;
   const auto t0 = std::chrono::steady_clock::now();
-  const auto deadline = t0 + std::chrono::milliseconds(static_cast<int64_t>(settle_timeout_s * 1000));
+  const auto deadline = t0 + std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
   for (;;) {
     auto stats = api.Stats(sale_id);
     if (stats.ok()) {
       out.stats = *stats;
-      const bool drained = Int(out.stats, "outbox_backlog") == 0 &&
-                           Int(out.stats, "reserved_units") == Int(out.stats, "order_units_pg");
-      if (drained) {
+      if (Int(out.stats, "outbox_backlog") == 0 &&
+          Int(out.stats, "reserved_units") == Int(out.stats, "order_units_pg")) {
         out.settled = true;
         break;
       }
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Each stats call reads every order and buyer of the sale: poll gently.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  out.settle_wait_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.wait_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+InvariantReport CheckInvariants(const Api& api, const std::string& conninfo, int64_t sale_id,
+                                const ClientView& view, double settle_timeout_s) {
+  InvariantReport out;
+  Settled settled = WaitSettled(api, sale_id, settle_timeout_s);
+  out.stats = std::move(settled.stats);
+  out.settled = settled.settled;
+  out.settle_wait_s = settled.wait_s;
   if (out.stats.is_object() && out.stats.contains("invariants")) {
     for (const auto& [name, value] : out.stats["invariants"].items())
       out.checks.push_back({name + " (stats endpoint)", value == true, ""});

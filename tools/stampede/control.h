@@ -65,8 +65,16 @@ struct InvariantReport {
   nlohmann::json ToJson() const;
 };
 
-// Waits until the stats say every reserved unit is a PostgreSQL order and the outbox is
-// empty (or `settle_timeout_s` passes), then checks I1–I4 twice: the stats endpoint's
+// Waits until sale `sale_id`'s outbox is empty and every reserved unit is an order in
+// PostgreSQL (its stats endpoint says so), or `timeout_s` passes.
+struct Settled {
+  bool settled = false;
+  double wait_s = 0;
+  nlohmann::json stats;  // the last stats answer
+};
+Settled WaitSettled(const Api& api, int64_t sale_id, double timeout_s);
+
+// WaitSettled (up to `settle_timeout_s`), then checks I1–I4 twice: the stats endpoint's
 // booleans, and by direct SQL on `conninfo` (plus, when `view` is complete, the exact set
 // of reservation ids the clients were told about).
 InvariantReport CheckInvariants(const Api& api, const std::string& conninfo, int64_t sale_id,

@@ -255,8 +255,12 @@ int Run(const Flags& f) {
       // rather than do it): probe its latency at half of that (an open loop above capacity
       // only measures queueing).
       const double instock_rate = f.rate > 0 ? f.rate : std::max(100.0, 0.5 * ServedRate(phases.back()));
+      // The closed loop leaves orders on their way to PostgreSQL; the open loop measures
+      // purchases, not that catch-up.
+      const double caught_up_s = WaitSettled(api, *sale, f.settle_timeout).wait_s;
       phases.push_back(RunOpenLoop(run, "instock open", f.connections, f.duration, instock_rate, reqs, &view));
       phases.back().extra["sale_id"] = *sale;
+      phases.back().extra["waited_for_orders_s"] = caught_up_s;
     }
     int64_t ended = minishop::NowEpochMs();
     auto inv = CheckInvariants(api, f.conninfo, *sale, view, f.settle_timeout);
