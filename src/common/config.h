@@ -98,7 +98,9 @@ struct PaymentConfig {
 };
 
 struct InventoryConfig {
-  int64_t reconcile_interval_ms = 30'000;     // periodic Redis/PostgreSQL comparison; 0: off
+  // Periodic Redis/PostgreSQL comparison (0: off). It reads every order and Redis entry of
+  // every sale: ~1.5 s of CPU across processes for a sale of 280,000 orders.
+  int64_t reconcile_interval_ms = 300'000;
   bool rebuild_on_start = true;               // rebuild sales whose Redis keys are missing
   int64_t rebuild_drain_timeout_ms = 30'000;  // rebuild waits this long for queued reservations
 };
