@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "seckill/reservation_wire.h"
+
 namespace minishop::order {
 namespace {
 
@@ -81,14 +83,9 @@ Result<ParsedMessage> ParseMessage(std::string_view body) {
 }
 
 std::string ReservationJson(const Reservation& r) {
-  nlohmann::ordered_json j = {{"reservation_id", r.reservation_id},
-                              {"sale_id", r.sale_id},
-                              {"user_id", r.user_id},
-                              {"qty", r.qty},
-                              {"price_cents", r.price_cents},
-                              {"ts_ms", r.ts_ms},
-                              {"traceparent", r.traceparent}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return seckill::ReservationWireJson({r.reservation_id, r.sale_id, r.user_id, r.qty,
+                                       r.price_cents, r.ts_ms, r.traceparent},
+                                      /*replace_invalid_utf8=*/true);
 }
 
 }  // namespace minishop::order

@@ -26,8 +26,9 @@
 // The AMQP messages the relay publishes (persistent, content-type application/json) carry
 // a JSON array of up to relay.reservations_per_message reservations, each
 // {"reservation_id":"…","sale_id":N,"user_id":N,"qty":N,"price_cents":N,"ts_ms":N,
-// "traceparent":"…"}; header "traceparent" is the first one's. A body that is a single such
-// object is one reservation (the shape of a reservation dead-lettered by the order worker).
+// "traceparent":"…"} (written by reservation_wire.h); header "traceparent" is the first
+// one's. A body that is a single such object is one reservation (the shape of a reservation
+// dead-lettered by the order worker).
 #pragma once
 
 #include <cstdint>

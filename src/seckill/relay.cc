@@ -13,6 +13,7 @@
 #include "infra/amqp/publisher.h"
 #include "infra/redis/sync_client.h"
 #include "seckill/keys.h"
+#include "seckill/reservation_wire.h"
 
 namespace minishop::seckill {
 namespace {
@@ -104,27 +105,26 @@ Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, const Reply& r
 }
 
 Result<std::string> ReservationJson(const OutboxEntry& e) {
-  std::string_view rid = Field(e, "rid");
-  if (rid.empty()) return MakeError(Code::kBadRequest, "missing rid");
-  nlohmann::ordered_json body;
-  body["reservation_id"] = rid;
-  const std::pair<const char*, const char*> numbers[] = {{"sale", "sale_id"},
-                                                         {"user", "user_id"},
-                                                         {"qty", "qty"},
-                                                         {"price", "price_cents"},
-                                                         {"ts", "ts_ms"}};
-  for (const auto& [field, key] : numbers) {
+  ReservationWire w;
+  w.reservation_id = Field(e, "rid");
+  if (w.reservation_id.empty()) return MakeError(Code::kBadRequest, "missing rid");
+  const std::pair<const char*, int64_t*> numbers[] = {{"sale", &w.sale_id},
+                                                      {"user", &w.user_id},
+                                                      {"qty", &w.qty},
+                                                      {"price", &w.price_cents},
+                                                      {"ts", &w.ts_ms}};
+  for (const auto& [field, out] : numbers) {
     std::optional<int64_t> v = ToInt(Field(e, field));
     if (!v) return MakeError(Code::kBadRequest, std::string("missing or non-integer ") + field);
-    body[key] = *v;
+    *out = *v;
   }
-  if (body["sale_id"] != e.sale_id) return MakeError(Code::kBadRequest, "sale differs from stream");
-  if (body["user_id"] <= 0 || body["qty"] <= 0 || body["price_cents"] < 0) {
+  if (w.sale_id != e.sale_id) return MakeError(Code::kBadRequest, "sale differs from stream");
+  if (w.user_id <= 0 || w.qty <= 0 || w.price_cents < 0) {
     return MakeError(Code::kBadRequest, "user, qty or price out of range");
   }
-  body["traceparent"] = Field(e, "tp");
+  w.traceparent = Field(e, "tp");
   try {
-    return body.dump();
+    return ReservationWireJson(w, /*replace_invalid_utf8=*/false);
   } catch (const nlohmann::json::exception&) {
     return MakeError(Code::kBadRequest, "rid or tp is not valid UTF-8");
   }

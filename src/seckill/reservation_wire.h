@@ -1,0 +1,38 @@
+// The JSON object of one reservation as it travels over RabbitMQ (format in keys.h): written
+// by the outbox relay for each stream entry and by the order worker for a reservation it
+// parks in the dead-letter queue. Header-only: the order role does not link seckill.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace minishop::seckill {
+
+struct ReservationWire {
+  std::string_view reservation_id;
+  int64_t sale_id = 0;
+  int64_t user_id = 0;
+  int64_t qty = 0;
+  int64_t price_cents = 0;
+  int64_t ts_ms = 0;
+  std::string_view traceparent;
+};
+
+// Throws nlohmann::json::type_error for a string that is not UTF-8, unless
+// `replace_invalid_utf8` (then such bytes become U+FFFD).
+inline std::string ReservationWireJson(const ReservationWire& r, bool replace_invalid_utf8) {
+  nlohmann::ordered_json j = {{"reservation_id", r.reservation_id},
+                              {"sale_id", r.sale_id},
+                              {"user_id", r.user_id},
+                              {"qty", r.qty},
+                              {"price_cents", r.price_cents},
+                              {"ts_ms", r.ts_ms},
+                              {"traceparent", r.traceparent}};
+  return j.dump(-1, ' ', false,
+                replace_invalid_utf8 ? nlohmann::json::error_handler_t::replace
+                                     : nlohmann::json::error_handler_t::strict);
+}
+
+}  // namespace minishop::seckill
