@@ -142,6 +142,8 @@ int Serve(const Config& config, const Roles& roles) {
   }
   if (roles.order) {
     worker = std::make_unique<order::OrderWorker>(config, metrics);
+    order::OrderWorker* w = worker.get();
+    shared.probes.push_back({"order_worker", [w] { return w->Health(); }});
     lifecycle = std::make_unique<order::LifecycleJobs>(config, metrics);
   }
   if (roles.inventory) {

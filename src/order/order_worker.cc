@@ -55,6 +55,7 @@ void OrderWorker::Run() {
   for (;;) {
     if (thread_.stopping()) break;
     Status s = Step();
+    healthy_.store(s.ok(), std::memory_order_relaxed);
     if (s.ok()) {
       failures = 0;
       continue;
@@ -75,6 +76,11 @@ void OrderWorker::Run() {
     spdlog::warn("order worker: stopping with {} reservations unacked; they will be redelivered",
                  batch_.items.size());
   }
+}
+
+Status OrderWorker::Health() const {
+  if (healthy_.load(std::memory_order_relaxed)) return OkStatus();
+  return MakeError(Code::kUnavailable, "order worker cannot reach RabbitMQ, PostgreSQL or Redis");
 }
 
 Status OrderWorker::EnsureConnected() {

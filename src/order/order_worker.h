@@ -10,6 +10,7 @@
 // dead-letter queue alone, confirmed, before its message is acknowledged.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -53,6 +54,10 @@ class OrderWorker {
   // Lets the batch in flight finish (written, cached and acked — or, if a dependency is
   // down, left unacked for redelivery), then joins the thread. Idempotent.
   void Stop();
+
+  // OK while the last round reached RabbitMQ, PostgreSQL and Redis (before the first: OK);
+  // kUnavailable otherwise. Thread-safe and non-blocking, for /readyz.
+  Status Health() const;
 
  private:
   struct Item {
@@ -98,6 +103,7 @@ class OrderWorker {
   Counter& errors_;
   Histogram& batch_seconds_;
 
+  std::atomic<bool> healthy_{true};
   BackgroundThread thread_;
 };
 

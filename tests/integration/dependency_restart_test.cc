@@ -77,6 +77,33 @@ void SaleAcrossRestart(const std::string& name, const std::function<Status()>& r
   EXPECT_EQ(stats["returned_orders_redis"], kCancel);
 }
 
+// /readyz's answer and its check of the order worker, polled until `ready` is as wanted.
+bool WaitReadiness(MiniShopSystem& s, bool ready, std::string* worker) {
+  for (int i = 0; i < 600; ++i) {
+    auto r = net::Fetch("127.0.0.1", s.port(), {http::verb::get, "/readyz", "", {}}, 5s);
+    if (r.ok()) {
+      nlohmann::json body = nlohmann::json::parse(r->body(), nullptr, false);
+      if (body.is_object() && body["checks"].contains("order_worker")) {
+        *worker = body["checks"]["order_worker"].get<std::string>();
+      }
+      if ((r->result_int() == 200) == ready && (*worker == "ok") == ready) return true;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+TEST(DependencyRestartTest, ReadinessNamesTheOrderWorkerWhileRabbitMqIsDown) {
+  auto sys = MiniShopSystem::Start("readiness");
+  ASSERT_TRUE(sys.ok()) << sys.error().message;
+  std::string worker;
+  ASSERT_TRUE(WaitReadiness(**sys, true, &worker)) << worker;
+  ASSERT_TRUE(SharedRabbit().Stop().ok());
+  EXPECT_TRUE(WaitReadiness(**sys, false, &worker)) << "still " << worker;
+  ASSERT_TRUE(SharedRabbit().StartNode().ok());
+  EXPECT_TRUE(WaitReadiness(**sys, true, &worker)) << worker;
+}
+
 TEST(DependencyRestartTest, RabbitMqRestartedMidSale) {
   SaleAcrossRestart("rabbitrestart", [] { return SharedRabbit().Restart(); });
 }
