@@ -81,6 +81,13 @@ Status ConsistencyJobs::RebuildMissing() {
   return OkStatus();
 }
 
+bool SaleIsFinal(const Sale& sale, const Config& config, int64_t now_epoch_ms) {
+  const int64_t settle_ms = config.order.payment_deadline_ms + config.order.expiry_scan_interval_ms +
+                            config.order.return_retry_after_ms +
+                            config.inventory.reconcile_interval_ms;
+  return now_epoch_ms > sale.ends_at_ms + settle_ms;
+}
+
 Status ConsistencyJobs::ReconcileAll() {
   redis::DistributedLock lock(*redis_, "ms:lock:reconcile");
   auto lease = lock.TryAcquire(std::chrono::milliseconds(
@@ -92,11 +99,16 @@ Status ConsistencyJobs::ReconcileAll() {
   if (!sales.ok()) return sales.error();
   int64_t total = 0, drifting = 0;
   for (const Sale& sale : *sales) {
+    if (final_and_clean_.count(sale.id) > 0) continue;
+    // Decided before reading: an order may still change while this round reads.
+    const bool final = SaleIsFinal(sale, config_, NowEpochMs());
     Result<ReconcileReport> report = Reconcile(*pg_, *redis_, sale.id, /*repair=*/false);
     if (!report.ok()) return report.error();
     if (report->before.total() > 0) {
       ++drifting;
       spdlog::warn("sale {} drifts: {}", sale.id, report->before.ToJson().dump());
+    } else if (final) {
+      final_and_clean_.insert(sale.id);
     }
     total += report->before.total();
   }

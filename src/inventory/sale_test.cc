@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "inventory/consistency_jobs.h"
 #include "inventory/inventory_service.h"
 
 namespace minishop::inventory {
@@ -123,6 +124,27 @@ TEST(EvaluateStatsTest, DetectsAMissingOrDoubleReturn) {
   EXPECT_FALSE(j["invariants"]["i1_no_oversell"]);
   EXPECT_FALSE(j["invariants"]["i5_stock_returned_once"]);
   EXPECT_EQ(j["stock_drift"], 1);
+}
+
+}  // namespace
+}  // namespace minishop::inventory
+
+namespace minishop::inventory {
+namespace {
+
+TEST(SaleIsFinalTest, OnlyAfterEveryDeadlineThatCanStillChangeAnOrder) {
+  Config config;
+  config.order.payment_deadline_ms = 900'000;
+  config.order.expiry_scan_interval_ms = 1'000;
+  config.order.return_retry_after_ms = 5'000;
+  config.inventory.reconcile_interval_ms = 300'000;
+  Sale sale;
+  sale.ends_at_ms = 10'000'000;
+  const int64_t last_change = sale.ends_at_ms + 900'000 + 1'000 + 5'000 + 300'000;
+  EXPECT_FALSE(SaleIsFinal(sale, config, sale.ends_at_ms - 1));
+  EXPECT_FALSE(SaleIsFinal(sale, config, sale.ends_at_ms + 900'000));  // orders still payable
+  EXPECT_FALSE(SaleIsFinal(sale, config, last_change));
+  EXPECT_TRUE(SaleIsFinal(sale, config, last_change + 1));
 }
 
 }  // namespace
