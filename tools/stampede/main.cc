@@ -428,7 +428,7 @@ int main(int argc, char** argv) {
                   "soldout and instock at --rate)");
   run->add_option("--rate", f.rate,
                   "Open-loop request rate, req/s in total (0: soldout at 0.3 x this run's ceiling, "
-                  "instock at 0.5 x its closed-loop rate)");
+                  "instock at 0.5 x its closed loop's end-to-end rate)");
   run->add_option("--stock", f.stock, "Units of the purchase scenario's sale");
   run->add_option("--hold", f.hold, "Idle keep-alive connections held during purchase and soldout");
   run->add_option("--server-pid", f.server_pid, "Server pid, to report its RSS");
