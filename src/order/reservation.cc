@@ -4,8 +4,6 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
-#include "seckill/reservation_wire.h"
-
 namespace minishop::order {
 namespace {
 
@@ -83,9 +81,7 @@ Result<ParsedMessage> ParseMessage(std::string_view body) {
 }
 
 std::string ReservationJson(const Reservation& r) {
-  return seckill::ReservationWireJson({r.reservation_id, r.sale_id, r.user_id, r.qty,
-                                       r.price_cents, r.ts_ms, r.traceparent},
-                                      /*replace_invalid_utf8=*/true);
+  return seckill::ReservationWireJson(r, /*replace_invalid_utf8=*/true);
 }
 
 }  // namespace minishop::order

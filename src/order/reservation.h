@@ -8,18 +8,11 @@
 #include <vector>
 
 #include "common/result.h"
+#include "seckill/reservation_wire.h"
 
 namespace minishop::order {
 
-struct Reservation {
-  std::string reservation_id;
-  int64_t sale_id = 0;
-  int64_t user_id = 0;
-  int64_t qty = 0;
-  int64_t price_cents = 0;
-  int64_t ts_ms = 0;
-  std::string traceparent;
-};
+using Reservation = seckill::ReservationRecord;
 
 // Parses one reservation object. kBadRequest naming the problem for malformed JSON, a
 // missing or mistyped field, or a value out of range (ids and qty > 0, price ≥ 0). Pure.

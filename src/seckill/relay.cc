@@ -105,7 +105,7 @@ Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, const Reply& r
 }
 
 Result<std::string> ReservationJson(const OutboxEntry& e) {
-  ReservationWire w;
+  ReservationRecord w;
   w.reservation_id = Field(e, "rid");
   if (w.reservation_id.empty()) return MakeError(Code::kBadRequest, "missing rid");
   const std::pair<const char*, int64_t*> numbers[] = {{"sale", &w.sale_id},

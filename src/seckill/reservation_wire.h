@@ -1,28 +1,28 @@
-// The JSON object of one reservation as it travels over RabbitMQ (format in keys.h): written
+// One reservation as it travels over RabbitMQ (format in keys.h) and its JSON object: written
 // by the outbox relay for each stream entry and by the order worker for a reservation it
-// parks in the dead-letter queue. Header-only: the order role does not link seckill.
+// parks in the dead-letter queue; the order worker's Reservation is this record.
+// Header-only: the order role does not link seckill.
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <string_view>
 
 namespace minishop::seckill {
 
-struct ReservationWire {
-  std::string_view reservation_id;
+struct ReservationRecord {
+  std::string reservation_id;
   int64_t sale_id = 0;
   int64_t user_id = 0;
   int64_t qty = 0;
   int64_t price_cents = 0;
   int64_t ts_ms = 0;
-  std::string_view traceparent;
+  std::string traceparent;
 };
 
 // Throws nlohmann::json::type_error for a string that is not UTF-8, unless
 // `replace_invalid_utf8` (then such bytes become U+FFFD).
-inline std::string ReservationWireJson(const ReservationWire& r, bool replace_invalid_utf8) {
+inline std::string ReservationWireJson(const ReservationRecord& r, bool replace_invalid_utf8) {
   nlohmann::ordered_json j = {{"reservation_id", r.reservation_id},
                               {"sale_id", r.sale_id},
                               {"user_id", r.user_id},
