@@ -119,10 +119,12 @@ int Serve(const Config& config, const Roles& roles) {
       return 1;
     }
   }
+  // The loops outlive the pool: a pool thread may be posting a result into a loop until
+  // the pool has joined it.
+  net::EventLoops loops(config.server.threads);
   pg::Pool pool(
       pg::Pool::Options{config.postgres.conninfo, config.postgres.pool_size, 10'000, "pg"});
   inventory::SaleCatalog catalog;
-  net::EventLoops loops(config.server.threads);
   std::vector<std::unique_ptr<redis::AsyncClient>> redis_clients;
   for (int i = 0; i < loops.size(); ++i) {
     redis_clients.push_back(std::make_unique<redis::AsyncClient>(loops.loop(i), config.redis));

@@ -32,8 +32,8 @@ Result<int> AnswerOrUnavailable(Connection* conn) {
 }
 
 TEST(AsyncRunTest, CoroutineResumesOnItsLoopWithTheResult) {
+  asio::io_context io;  // outlives the pool (its threads post into it)
   Pool pool(DeadPool());
-  asio::io_context io;
   std::thread::id fn_thread, resumed_thread;
   std::optional<Result<int>> got;
   asio::co_spawn(
@@ -57,8 +57,8 @@ TEST(AsyncRunTest, CoroutineResumesOnItsLoopWithTheResult) {
 }
 
 TEST(AsyncRunTest, RejectedJobStillCompletesThroughTheExecutor) {
-  Pool pool(DeadPool(/*max_queue=*/0));
   asio::io_context io;
+  Pool pool(DeadPool(/*max_queue=*/0));
   bool done = false;
   AsyncRun(pool, AnswerOrUnavailable, asio::bind_executor(io, [&](Result<int> r) {
              EXPECT_EQ(r.code(), Code::kUnavailable);
@@ -70,8 +70,8 @@ TEST(AsyncRunTest, RejectedJobStillCompletesThroughTheExecutor) {
 }
 
 TEST(AsyncRunTest, ManyConcurrentOperationsAllComplete) {
-  Pool pool(DeadPool());
   asio::io_context io;
+  Pool pool(DeadPool());
   int completed = 0;
   for (int i = 0; i < 100; ++i) {
     asio::co_spawn(

@@ -159,8 +159,8 @@ TEST(PgIntegrationTest, AsyncRunQueriesFromACoroutine) {
   Pool::Options options;
   options.conninfo = SharedPostgres().ConnInfo("pg_async");
   options.threads = 2;
+  boost::asio::io_context io;  // outlives the pool: its threads post into it until joined
   Pool pool(options);
-  boost::asio::io_context io;
   std::vector<int64_t> answers;
   for (int i = 0; i < 20; ++i) {
     boost::asio::co_spawn(
