@@ -102,7 +102,7 @@ Status ConsistencyJobs::ReconcileAll() {
     if (final_and_clean_.count(sale.id) > 0) continue;
     // Decided before reading: an order may still change while this round reads.
     const bool final = SaleIsFinal(sale, config_, NowEpochMs());
-    Result<ReconcileReport> report = Reconcile(*pg_, *redis_, sale.id, /*repair=*/false);
+    Result<ReconcileReport> report = Reconcile(*pg_, *redis_, sale, /*repair=*/false);
     if (!report.ok()) return report.error();
     if (report->before.total() > 0) {
       ++drifting;

@@ -43,22 +43,22 @@ struct RedisState {
 
 int64_t ToInt(const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); }
 
-Result<PgState> LoadPg(pg::Connection& db, int64_t sale_id) {
+Result<Sale> FindSale(pg::Connection& db, int64_t sale_id) {
   Result<std::vector<Sale>> sales = LoadSales(db);
   if (!sales.ok()) return sales.error();
-  PgState st;
-  bool found = false;
-  for (const Sale& s : *sales) {
-    if (s.id == sale_id) {
-      st.sale = s;
-      found = true;
-    }
+  for (Sale& s : *sales) {
+    if (s.id == sale_id) return std::move(s);
   }
-  if (!found) return MakeError(Code::kNotFound, "no such sale");
+  return MakeError(Code::kNotFound, "no such sale");
+}
+
+Result<PgState> LoadPg(pg::Connection& db, const Sale& sale) {
+  PgState st;
+  st.sale = sale;
   auto rows = db.Exec(
       "SELECT id, user_id, quantity, status, stock_return, reservation_id FROM orders"
       " WHERE sale_id = $1 ORDER BY reserved_at_ms, id",
-      {std::to_string(sale_id)});
+      {std::to_string(sale.id)});
   if (!rows.ok()) return rows.error();
   for (size_t r = 0; r < rows->size(); ++r) {
     st.orders.push_back(PgOrder{rows->GetInt64(r, 0).value_or(0), rows->GetInt64(r, 1).value_or(0),
@@ -302,7 +302,15 @@ nlohmann::json Drift::ToJson() const {
 
 Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, int64_t sale_id,
                                   bool repair) {
-  Result<PgState> pg = LoadPg(db, sale_id);
+  Result<Sale> sale = FindSale(db, sale_id);
+  if (!sale.ok()) return sale.error();
+  return Reconcile(db, redis, *sale, repair);
+}
+
+Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, const Sale& sale,
+                                  bool repair) {
+  const int64_t sale_id = sale.id;
+  Result<PgState> pg = LoadPg(db, sale);
   if (!pg.ok()) return pg.error();
   Result<RedisState> rs = LoadRedis(redis, sale_id);
   if (!rs.ok()) return rs.error();
@@ -340,7 +348,8 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
       waited = MakeError(Code::kConflict, "the sale was warmed while the rebuild waited");
     }
   }
-  Result<PgState> pg = waited.ok() ? LoadPg(db, sale_id) : Result<PgState>(waited.error());
+  Result<Sale> sale = waited.ok() ? FindSale(db, sale_id) : Result<Sale>(waited.error());
+  Result<PgState> pg = sale.ok() ? LoadPg(db, *sale) : Result<PgState>(sale.error());
   Status done = pg.ok() ? Repair(redis, *pg) : Status(pg.error());
   if (done.ok()) done = OpenSale(redis, pg->sale);
   (void)lock.Release(**lease);

@@ -48,6 +48,9 @@ struct ReconcileReport {
 // still in flight. kNotFound for an unknown sale; kUnavailable when a store is down.
 Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, int64_t sale_id,
                                   bool repair);
+// The same for a sale already loaded (the periodic job loads them all once per round).
+Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, const Sale& sale,
+                                  bool repair);
 
 // Recreates a sale whose Redis keys are missing: waits (up to
 // config.inventory.rebuild_drain_timeout_ms) until the reservation queue is empty, so that
