@@ -118,15 +118,9 @@ struct Target {
   std::string detail;
 };
 
-// Answers per second other than 503 (shed), from the phase's rate and its status counts.
-double ServedRate(const Phase& p) {
-  uint64_t all = 0, shed = 0;
-  for (const auto& [status, n] : p.rec->by_status) {
-    all += n;
-    if (status == 503) shed += n;
-  }
-  return all > 0 ? p.rate * static_cast<double>(all - shed) / static_cast<double>(all) : 0;
-}
+// Latency targets are about real answers: a phase answered mostly with errors is fast
+// for the wrong reason.
+constexpr double kLatencyWantedShare = 0.999;
 
 int Run(const Flags& f) {
   RunSettings run;
@@ -301,26 +295,29 @@ int Run(const Flags& f) {
       // would otherwise meet it.
       const double served = ServedRate(p);
       char detail[160];
-      std::snprintf(detail, sizeof(detail), "%.2f x ceiling served (%.2f x with 503s), sustained instock",
+      std::snprintf(detail, sizeof(detail), "%.2f x ceiling served as 202 (%.2f x all answers), sustained instock",
                     served / ceiling, p.rate / ceiling);
       targets.push_back({"purchase attempts/s while stock remains >= 0.5 x ceiling", served >= 0.5 * ceiling, detail});
     }
     if (p.name == "instock open" || p.name == "soldout open") {
       char detail[160];
-      std::snprintf(detail, sizeof(detail), "open loop at %.0f req/s (%.2f x ceiling): p99 %.2f ms, p99.9 %.2f ms",
+      std::snprintf(detail, sizeof(detail), "open loop at %.0f req/s (%.2f x ceiling): p99 %.2f ms, p99.9 %.2f ms, %.2f %% wanted answers",
                     p.extra["open_loop_rate"].get<double>(), ceiling > 0 ? p.extra["open_loop_rate"].get<double>() / ceiling : 0.0,
-                    h.Quantile(0.99) / 1000.0, h.Quantile(0.999) / 1000.0);
+                    h.Quantile(0.99) / 1000.0, h.Quantile(0.999) / 1000.0, 100.0 * WantedShare(p));
       targets.push_back({p.name + " p99 <= 10 ms, p99.9 <= 25 ms at " + std::to_string(p.connections) + " connections" +
                              (result.contains("hold") ? " + " + std::to_string(result["hold"]["open"].get<int>()) + " held" : ""),
-                         p.requests > 0 && h.Quantile(0.99) <= 10'000 && h.Quantile(0.999) <= 25'000, detail});
+                         p.requests > 0 && WantedShare(p) >= kLatencyWantedShare && h.Quantile(0.99) <= 10'000 &&
+                             h.Quantile(0.999) <= 25'000,
+                         detail});
     }
     if (p.name == "soldout" && ceiling > 0)
-      targets.push_back({"after sell-out >= 0.9 x ceiling", p.rate >= 0.9 * ceiling,
-                         std::to_string(p.rate / ceiling).substr(0, 4) + " x ceiling"});
+      targets.push_back({"after sell-out >= 0.9 x ceiling", ServedRate(p) >= 0.9 * ceiling,
+                         std::to_string(ServedRate(p) / ceiling).substr(0, 4) + " x ceiling as 409/410"});
     if (p.name == "purchase") {
       targets.push_back({"purchase p99 <= 10 ms, p99.9 <= 25 ms at " + std::to_string(p.connections) + " connections" +
                              (result.contains("hold") ? " + " + std::to_string(result["hold"]["open"].get<int>()) + " held" : ""),
-                         p.requests > 0 && h.Quantile(0.99) <= 10'000 && h.Quantile(0.999) <= 25'000,
+                         p.requests > 0 && WantedShare(p) >= kLatencyWantedShare && h.Quantile(0.99) <= 10'000 &&
+                             h.Quantile(0.999) <= 25'000,
                          "p99 " + std::to_string(h.Quantile(0.99) / 1000.0).substr(0, 5) + " ms, p99.9 " +
                              std::to_string(h.Quantile(0.999) / 1000.0).substr(0, 5) + " ms"});
       if (p.extra.contains("last_order_after_sellout_ms")) {

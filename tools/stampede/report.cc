@@ -7,6 +7,25 @@
 
 namespace stampede {
 
+bool Wanted(const std::string& phase, int status) {
+  if (phase.starts_with("instock")) return status == 202;
+  if (phase.starts_with("soldout")) return status == 409 || status == 410;
+  if (phase.starts_with("purchase")) return status == 202 || status == 409 || status == 410;
+  if (phase.starts_with("ceiling")) return status == 200;
+  return status != 503;
+}
+
+double WantedShare(const Phase& p) {
+  uint64_t all = 0, wanted = 0;
+  for (const auto& [status, n] : p.rec->by_status) {
+    all += n;
+    if (Wanted(p.name, status)) wanted += n;
+  }
+  return all > 0 ? static_cast<double>(wanted) / static_cast<double>(all) : 0;
+}
+
+double ServedRate(const Phase& p) { return p.rate * WantedShare(p); }
+
 uint64_t CountInWindow(const Recorder& rec, double seconds) {
   uint64_t n = 0;
   const double slot_s = rec.slot_ms / 1000.0;

@@ -20,6 +20,17 @@ struct Phase {
   nlohmann::json extra = nlohmann::json::object();  // scenario-specific figures
 };
 
+// The answers a phase is there to measure: a purchase that reserved (202) while stock
+// remains, a sold-out or limit answer (410/409) after it, 200 from the health check.
+// Anything else (401 from a stale token file, 404, 5xx, 503 shedding) is work not done.
+bool Wanted(const std::string& phase, int status);
+
+// The share of a phase's answers that are the ones it measures (0 without answers).
+double WantedShare(const Phase& p);
+
+// Wanted answers per second, from the phase's rate and its status counts.
+double ServedRate(const Phase& p);
+
 // Requests completed within [0, seconds) of the recorder's origin, from its slots.
 uint64_t CountInWindow(const Recorder& rec, double seconds);
 
