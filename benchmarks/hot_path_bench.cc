@@ -131,20 +131,23 @@ void BM_PurchaseCommandOwnedArgv(benchmark::State& state) {
 }
 BENCHMARK(BM_PurchaseCommandOwnedArgv);
 
-// The same command now: borrowed views (keys rendered into stack buffers by the seckill
-// service) encoded straight into the reused output buffer.
-void BM_PurchaseCommandViews(benchmark::State& state) {
+// The command now: a batch of N purchases of one sale (what one loop gathered in one
+// iteration) encoded straight into the reused output buffer; per purchase.
+void BM_PurchaseBatchCommand(benchmark::State& state) {
   const minishop::redis::Script script("return 1");
   const std::string traceparent(55, 't');
+  const auto n = static_cast<int64_t>(state.range(0));
   std::string out;
   for (auto _ : state) {
-    const minishop::seckill::PurchaseArgs purchase(42, 123456, 1, traceparent);
+    minishop::seckill::PurchaseBatch batch(42);
+    for (int64_t i = 0; i < n; ++i) batch.Add(123456 + i, 1, traceparent, {});
     out.clear();
-    minishop::redis::AppendEval(out, "EVALSHA", script.sha1, purchase.keys(), purchase.args());
+    minishop::redis::AppendEval(out, "EVALSHA", script.sha1, batch.keys(), batch.args());
     benchmark::DoNotOptimize(out.data());
   }
+  state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_PurchaseCommandViews);
+BENCHMARK(BM_PurchaseBatchCommand)->Arg(1)->Arg(16);
 
 constexpr std::string_view kReservedWire = "*4\r\n:0\r\n:9999\r\n$11\r\n42-123456-1\r\n:1764000000000\r\n";
 

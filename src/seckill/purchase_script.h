@@ -2,7 +2,8 @@
 // only writer of a sale's stock, buyers and outbox: it checks the sale window (Redis
 // clock), the per-user limit and the stock, then decrements the stock, records the buyer,
 // marks the reservation pending and XADDs it to the outbox — atomically, so nothing can
-// observe a half-done reservation.
+// observe a half-done reservation. One call carries every purchase of one sale that an
+// event loop gathered in one iteration, decided one after the other in ARGV order.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +15,11 @@
 namespace minishop::seckill {
 
 // KEYS: meta, stock, buyers, status, outbox (seckill/keys.h).
-// ARGV: user_id, qty, traceparent, sale_id.
-// Reply: {0, stock_left, reservation_id, now_ms} reserved · {1, stock_left} sold out ·
-// {2, units_already} limit reached · {3, now_ms} not started · {4, now_ms} ended ·
-// {5, stock_left} fewer units left than asked · {-1} unknown sale (no meta key).
+// ARGV: sale_id, then user_id, qty, traceparent of each purchase.
+// Reply: one array per purchase, in order: {0, stock_left, reservation_id, now_ms}
+// reserved · {1, stock_left} sold out · {2, units_already} limit reached · {3, now_ms}
+// not started · {4, now_ms} ended · {5, stock_left} fewer units left than asked · {-1}
+// unknown sale (no meta key).
 extern const char* const kPurchaseLua;
 
 // KEYS: status. ARGV: user_id. Reply: nil, or {reservation_id, status}.
@@ -29,7 +31,7 @@ struct Reservation {
   int64_t reserved_at_ms = 0;
 };
 
-// Maps the purchase script's reply to a Reservation or to kSoldOut, kLimitReached,
+// Maps one purchase's part of the script's reply to a Reservation or to kSoldOut, kLimitReached,
 // kNotStarted, kEnded, kNotFound; a Redis error reply or an unexpected shape is kInternal.
 Result<Reservation> MapPurchaseReply(const redis::Reply& reply);
 

@@ -32,9 +32,10 @@ class SeckillIntegrationTest : public ::testing::Test {
 
   // Writes a sale's meta and stock the way inventory::WarmSale does.
   void Sale(int64_t id, int64_t stock, int64_t limit, int64_t start_ms, int64_t end_ms) {
-    ASSERT_TRUE(sync_->Command({"HSET", MetaKey(id), "start_ms", std::to_string(start_ms), "end_ms",
-                                std::to_string(end_ms), "limit", std::to_string(limit),
-                                "price_cents", "100", "stock_total", std::to_string(stock)})
+    ASSERT_TRUE(sync_
+                    ->Command({"HSET", MetaKey(id), "start_ms", std::to_string(start_ms), "end_ms",
+                               std::to_string(end_ms), "limit", std::to_string(limit),
+                               "price_cents", "100", "stock_total", std::to_string(stock)})
                     .ok());
     ASSERT_TRUE(sync_->Command({"SET", StockKey(id), std::to_string(stock)}).ok());
   }
@@ -127,9 +128,12 @@ TEST_F(SeckillIntegrationTest, ManyConcurrentPurchasesNeverOversell) {
         io_,
         [&, user]() -> asio::awaitable<void> {
           Result<Reservation> r = co_await service_->Purchase(1, user, 1, "00-tp");
-          if (r.ok()) ++accepted;
-          else if (r.code() == Code::kSoldOut) ++sold_out;
-          else ++other;
+          if (r.ok())
+            ++accepted;
+          else if (r.code() == Code::kSoldOut)
+            ++sold_out;
+          else
+            ++other;
         },
         asio::detached);
   }
@@ -140,6 +144,80 @@ TEST_F(SeckillIntegrationTest, ManyConcurrentPurchasesNeverOversell) {
   EXPECT_EQ(Int({"GET", StockKey(1)}), 0);
   EXPECT_EQ(Int({"HLEN", BuyersKey(1)}), 100);
   EXPECT_EQ(Int({"XLEN", OutboxKey(1)}), 100);
+}
+
+// Purchases issued in one loop iteration share one script call per sale, and each is
+// still decided on its own, in order: a buyer twice in one batch hits the limit, a second
+// sale gets its own call, the last units go to the first in line.
+TEST_F(SeckillIntegrationTest, PurchasesOfOneIterationShareOneCallPerSale) {
+  int64_t now = NowEpochMs();
+  Sale(1, 3, 1, now - 1000, now + 60'000);
+  Sale(2, 10, 2, now - 1000, now + 60'000);
+  Counter& calls = metrics_.GetCounter("minishop_seckill_script_calls_total", "");
+  Counter& purchases = metrics_.GetCounter("minishop_seckill_script_purchases_total", "");
+  struct Ask {
+    int64_t sale, user, qty;
+  };
+  const std::vector<Ask> asks = {{1, 10, 1}, {1, 10, 1}, {2, 10, 2}, {1, 11, 1},
+                                 {1, 12, 1}, {1, 13, 1}, {2, 11, 3}, {99, 1, 1}};
+  std::vector<std::optional<Result<Reservation>>> out(asks.size());
+  for (size_t i = 0; i < asks.size(); ++i) {
+    asio::co_spawn(
+        io_,
+        [&, i]() -> asio::awaitable<void> {
+          out[i].emplace(co_await service_->Reserve(asks[i].sale, asks[i].user, asks[i].qty,
+                                                    "00-tp-" + std::to_string(i)));
+        },
+        asio::detached);
+  }
+  for (int i = 0; i < 500 && !out.back(); ++i) io_.run_for(10ms);
+  for (const auto& r : out) ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(calls.Value(), 3u) << "one call for each of sales 1, 2 and 99";
+  EXPECT_EQ(purchases.Value(), asks.size());
+  ASSERT_TRUE(out[0]->ok());
+  EXPECT_EQ((*out[0])->reservation_id, "1-10-1");
+  EXPECT_EQ(out[1]->code(), Code::kLimitReached);
+  ASSERT_TRUE(out[2]->ok());
+  EXPECT_EQ((*out[2])->stock_left, 8);
+  EXPECT_EQ((*out[3])->reservation_id, "1-11-1");
+  ASSERT_TRUE(out[4]->ok());
+  EXPECT_EQ((*out[4])->stock_left, 0);
+  EXPECT_EQ(out[5]->code(), Code::kSoldOut);
+  EXPECT_EQ(out[6]->code(), Code::kLimitReached);
+  EXPECT_EQ(out[7]->code(), Code::kNotFound);
+  EXPECT_EQ(Int({"GET", StockKey(1)}), 0);
+  EXPECT_EQ(Int({"XLEN", OutboxKey(1)}), 3);
+  EXPECT_EQ(Int({"XLEN", OutboxKey(2)}), 1);
+  // Each reservation carries its own request's traceparent.
+  auto entries = sync_->Command({"XRANGE", OutboxKey(1), "-", "+"});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->elements.size(), 3u);
+  EXPECT_EQ(entries->elements[2].elements[1].elements[13].str, "00-tp-4");
+}
+
+// More purchases than one call carries are split, and none is lost or answered twice.
+TEST_F(SeckillIntegrationTest, LargeIterationsAreSplitIntoSeveralCalls) {
+  int64_t now = NowEpochMs();
+  const int64_t buyers = 3 * PurchaseBatch::kMaxPurchases + 5;
+  Sale(1, buyers, 1, now - 1000, now + 60'000);
+  Counter& calls = metrics_.GetCounter("minishop_seckill_script_calls_total", "");
+  int answered = 0, accepted = 0;
+  for (int64_t user = 1; user <= buyers; ++user) {
+    asio::co_spawn(
+        io_,
+        [&, user]() -> asio::awaitable<void> {
+          Result<Reservation> r = co_await service_->Reserve(1, user, 1, "00-tp");
+          ++answered;
+          if (r.ok()) ++accepted;
+        },
+        asio::detached);
+  }
+  for (int i = 0; i < 500 && answered < buyers; ++i) io_.run_for(10ms);
+  EXPECT_EQ(answered, buyers);
+  EXPECT_EQ(accepted, buyers);
+  EXPECT_EQ(calls.Value(), 4u);
+  EXPECT_EQ(Int({"XLEN", OutboxKey(1)}), buyers);
+  EXPECT_EQ(Int({"GET", StockKey(1)}), 0);
 }
 
 TEST_F(SeckillIntegrationTest, RedisDownIsUnavailableThenRecovers) {

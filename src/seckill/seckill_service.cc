@@ -1,9 +1,11 @@
 #include "seckill/seckill_service.h"
 
 #include <array>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include "common/clock.h"
 #include "seckill/keys.h"
@@ -20,20 +22,24 @@ const redis::Script& StatusScript() {
 }
 }  // namespace
 
-PurchaseArgs::PurchaseArgs(int64_t sale_id, int64_t user_id, int64_t qty,
-                           std::string_view traceparent) {
+namespace {
+std::string_view Number(int64_t v, char (&buf)[20]) {
+  char* end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  return std::string_view(buf, static_cast<size_t>(end - buf));
+}
+}  // namespace
+
+SaleKeys::SaleKeys(int64_t sale_id) {
   static constexpr std::string_view kSuffixes[5] = {":meta", ":stock", ":buyers", ":status",
                                                     ":outbox"};
-  auto number = [](int64_t v, char(&buf)[20]) {
-    char* end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
-    return std::string_view(buf, static_cast<size_t>(end - buf));
-  };
   auto append = [](char* p, std::string_view s) {
     std::memcpy(p, s.data(), s.size());
     return p + s.size();
   };
+  char id_buf[20];
+  const std::string_view id = Number(sale_id, id_buf);
+  id_size_ = id.size();
   char* p = keys_buf_;
-  const std::string_view id = number(sale_id, sale_buf_);
   for (size_t i = 0; i < std::size(kSuffixes); ++i) {
     char* start = p;
     p = append(p, "ms:{s");
@@ -42,7 +48,55 @@ PurchaseArgs::PurchaseArgs(int64_t sale_id, int64_t user_id, int64_t qty,
     p = append(p, kSuffixes[i]);
     keys_[i] = std::string_view(start, static_cast<size_t>(p - start));
   }
-  args_ = {number(user_id, user_buf_), number(qty, qty_buf_), traceparent, id};
+}
+
+PurchaseBatch::PurchaseBatch(int64_t sale_id) : sale_id_(sale_id), keys_(sale_id) {
+  argv_.reserve(16 + 96 * 8);
+  AppendArg(keys_.id());
+}
+
+void PurchaseBatch::Add(int64_t user_id, int64_t qty, std::string_view traceparent,
+                        Handler handler) {
+  char buf[20];
+  AppendArg(Number(user_id, buf));
+  AppendArg(Number(qty, buf));
+  AppendArg(traceparent);
+  handlers_.push_back(std::move(handler));
+}
+
+void PurchaseBatch::AppendArg(std::string_view arg) {
+  argv_.append(arg);
+  ends_.push_back(static_cast<uint32_t>(argv_.size()));
+}
+
+redis::ArgViews PurchaseBatch::args() {
+  views_.clear();
+  uint32_t begin = 0;
+  for (uint32_t end : ends_) {
+    views_.emplace_back(argv_.data() + begin, end - begin);
+    begin = end;
+  }
+  return views_;
+}
+
+void PurchaseBatch::Complete(Result<redis::Reply> reply) {
+  std::optional<Error> all;
+  if (!reply.ok()) {
+    all = reply.code() == Code::kTimeout
+              // The script was sent and may have run: say so, and where the answer is.
+              ? MakeError(Code::kTimeout,
+                          "the purchase may have gone through: see GET /api/v1/sales/" +
+                              std::to_string(sale_id_) + "/order")
+              : reply.error();
+  } else if (reply->is_error()) {
+    all = MakeError(Code::kInternal, "purchase script failed: " + reply->str);
+  } else if (reply->type != redis::Reply::Type::kArray ||
+             reply->elements.size() != handlers_.size()) {
+    all = MakeError(Code::kInternal, "purchase script returned an unexpected reply");
+  }
+  for (size_t i = 0; i < handlers_.size(); ++i) {
+    std::move(handlers_[i])(all ? Result<Reservation>(*all) : MapPurchaseReply(reply->elements[i]));
+  }
 }
 
 ReservationStatus ParseStatus(std::string reservation_id, std::string_view value) {
@@ -62,7 +116,11 @@ SeckillService::SeckillService(redis::AsyncClient& redis, MetricsRegistry& metri
       rejected_locally_(metrics.GetCounter("minishop_seckill_local_soldout_total",
                                            "Purchases answered sold-out by the local flag.")),
       script_calls_(metrics.GetCounter("minishop_seckill_script_calls_total",
-                                       "Purchase script executions.")) {}
+                                       "Purchase script executions (one per batch).")),
+      scripted_purchases_(metrics.GetCounter("minishop_seckill_script_purchases_total",
+                                             "Purchases decided by the purchase script.")) {}
+
+SeckillService::~SeckillService() { *alive_ = false; }
 
 boost::asio::awaitable<Result<Reservation>> SeckillService::Purchase(int64_t sale_id,
                                                                      int64_t user_id, int64_t qty,
@@ -81,22 +139,15 @@ boost::asio::awaitable<Result<Reservation>> SeckillService::Reserve(int64_t sale
                                                                     int64_t user_id, int64_t qty,
                                                                     std::string_view traceparent) {
   const int64_t now_ms = NowSteadyUs() / 1000;
-  // Named, and kept in this frame: the client borrows the arguments until it answers.
-  const PurchaseArgs purchase(sale_id, user_id, qty, traceparent);
-  script_calls_.Inc();
-  Result<redis::Reply> reply = co_await redis_.Eval(PurchaseScript(), purchase.keys(),
-                                                    purchase.args(), boost::asio::use_awaitable);
-  if (!reply.ok()) {
-    sold_out_.Inconclusive(sale_id);
-    if (reply.code() == Code::kTimeout) {
-      // The script was sent and may have run: say so, and where the answer is.
-      co_return MakeError(Code::kTimeout,
-                          "the purchase may have gone through: see GET /api/v1/sales/" +
-                              std::to_string(sale_id) + "/order");
-    }
-    co_return reply.error();
-  }
-  Result<Reservation> result = MapPurchaseReply(*reply);
+  // Named, not a temporary in the co_await: GCC 12 destroys lambda temporaries of a
+  // co_await expression twice. The batch copies the arguments at once.
+  auto join = [this, sale_id, user_id, qty, traceparent](PurchaseBatch::Handler handler) {
+    Enqueue(sale_id, user_id, qty, traceparent, std::move(handler));
+  };
+  Result<Reservation> result =
+      co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                           void(Result<Reservation>)>(join,
+                                                                      boost::asio::use_awaitable);
   if (result.ok()) {
     reserved_.Inc(static_cast<uint64_t>(qty));
     if (result->stock_left <= 0) {
@@ -110,6 +161,40 @@ boost::asio::awaitable<Result<Reservation>> SeckillService::Reserve(int64_t sale
     sold_out_.Inconclusive(sale_id);
   }
   co_return result;
+}
+
+void SeckillService::Enqueue(int64_t sale_id, int64_t user_id, int64_t qty,
+                             std::string_view traceparent, PurchaseBatch::Handler handler) {
+  PurchaseBatch* batch = nullptr;
+  for (const std::unique_ptr<PurchaseBatch>& b : gathering_) {
+    if (b->sale_id() == sale_id && !b->full()) batch = b.get();
+  }
+  if (batch == nullptr)
+    batch = gathering_.emplace_back(std::make_unique<PurchaseBatch>(sale_id)).get();
+  batch->Add(user_id, qty, traceparent, std::move(handler));
+  if (send_posted_) return;
+  // Sent after the handlers already queued on this loop: every purchase they issue joins.
+  send_posted_ = true;
+  boost::asio::post(redis_.context(), [this, alive = alive_] {
+    if (!*alive) return;
+    send_posted_ = false;
+    SendBatches();
+  });
+}
+
+void SeckillService::SendBatches() {
+  std::vector<std::unique_ptr<PurchaseBatch>> batches;
+  batches.swap(gathering_);
+  for (std::unique_ptr<PurchaseBatch>& owned : batches) {
+    PurchaseBatch& batch = *owned;
+    script_calls_.Inc();
+    scripted_purchases_.Inc(batch.size());
+    // The batch owns the bytes the command borrows, until its reply (or error) arrives.
+    redis_.Eval(PurchaseScript(), batch.keys(), batch.args(),
+                [owned = std::move(owned)](Result<redis::Reply> reply) mutable {
+                  owned->Complete(std::move(reply));
+                });
+  }
 }
 
 boost::asio::awaitable<Result<ReservationStatus>> SeckillService::Status(int64_t sale_id,

@@ -1,15 +1,19 @@
 // SeckillService: the purchase hot path of one event loop. Answers from a local sold-out
 // flag when it can, otherwise runs the purchase script on this loop's Redis connection
-// (pipelined with every other request of the loop). Call only from the owning loop.
+// (pipelined with every other request of the loop), one call for all the purchases of a
+// sale that the loop gathered in one iteration. Call only from the owning loop.
 #pragma once
 
 #include <array>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/metrics.h"
 #include "common/result.h"
@@ -28,29 +32,60 @@ struct ReservationStatus {
 // Parses "awaiting_payment:<order_id>" (or a bare "pending").
 ReservationStatus ParseStatus(std::string reservation_id, std::string_view value);
 
-// The purchase script's KEYS (the sale's five keys, seckill/keys.h) and ARGV (user_id, qty,
-// traceparent, sale_id), rendered into fixed buffers inside the object: building them
-// allocates nothing. Views stay valid while the object lives; `traceparent` is borrowed.
-class PurchaseArgs {
+// A sale's five keys (seckill/keys.h) rendered into a fixed buffer inside the object:
+// building them allocates nothing. The views stay valid while the object lives.
+class SaleKeys {
  public:
-  PurchaseArgs(int64_t sale_id, int64_t user_id, int64_t qty, std::string_view traceparent);
-  PurchaseArgs(const PurchaseArgs&) = delete;
-  PurchaseArgs& operator=(const PurchaseArgs&) = delete;
+  explicit SaleKeys(int64_t sale_id);
+  SaleKeys(const SaleKeys&) = delete;
+  SaleKeys& operator=(const SaleKeys&) = delete;
 
   redis::ArgViews keys() const { return keys_; }
-  redis::ArgViews args() const { return args_; }
+  std::string_view id() const { return keys_[0].substr(5, id_size_); }
 
  private:
-  char sale_buf_[20], user_buf_[20], qty_buf_[20];
+  size_t id_size_ = 0;
   char keys_buf_[5 * (5 + 20 + 1 + 7)];  // "ms:{s" id "}" ":outbox" at most
   std::array<std::string_view, 5> keys_;
-  std::array<std::string_view, 4> args_;
+};
+
+// The purchases of one sale gathered during one loop iteration: one script call. ARGV is
+// kept in one string (sale id, then user, qty and traceparent of each purchase).
+class PurchaseBatch {
+ public:
+  using Handler = boost::asio::any_completion_handler<void(Result<Reservation>)>;
+  static constexpr size_t kMaxPurchases = 64;
+
+  explicit PurchaseBatch(int64_t sale_id);
+  int64_t sale_id() const { return sale_id_; }
+  size_t size() const { return handlers_.size(); }
+  bool full() const { return size() >= kMaxPurchases; }
+
+  void Add(int64_t user_id, int64_t qty, std::string_view traceparent, Handler handler);
+  redis::ArgViews keys() const { return keys_.keys(); }
+  // Views into the batch; valid while it lives and nothing more is added.
+  redis::ArgViews args();
+  // Answers every purchase of the batch from the script's reply (or the call's error).
+  void Complete(Result<redis::Reply> reply);
+
+ private:
+  void AppendArg(std::string_view arg);
+
+  int64_t sale_id_;
+  SaleKeys keys_;
+  std::string argv_;
+  std::vector<uint32_t> ends_;  // end offset of each argument in argv_
+  std::vector<std::string_view> views_;
+  std::vector<Handler> handlers_;
 };
 
 class SeckillService {
  public:
   // `redis` must outlive the service and belong to the same loop.
   SeckillService(redis::AsyncClient& redis, MetricsRegistry& metrics);
+  ~SeckillService();
+  SeckillService(const SeckillService&) = delete;
+  SeckillService& operator=(const SeckillService&) = delete;
 
   // Reserves `qty` units for the user. Errors: kSoldOut (possibly from the local flag,
   // without a Redis round trip), kLimitReached, kConflict (fewer units left than asked),
@@ -62,7 +97,8 @@ class SeckillService {
   // when the local flag answers: LocalAnswer returns kSoldOut when the flag says so (no
   // Redis), otherwise nullopt, and then the caller must call Reserve for that sale.
   std::optional<Error> LocalAnswer(int64_t sale_id);
-  // The Redis part of Purchase; `traceparent` is only borrowed until it returns.
+  // The Redis part of Purchase; `traceparent` is only borrowed until it returns. Every
+  // purchase issued during one loop iteration for the same sale joins one script call.
   boost::asio::awaitable<Result<Reservation>> Reserve(int64_t sale_id, int64_t user_id, int64_t qty,
                                                       std::string_view traceparent);
 
@@ -70,11 +106,19 @@ class SeckillService {
   boost::asio::awaitable<Result<ReservationStatus>> Status(int64_t sale_id, int64_t user_id);
 
  private:
+  void Enqueue(int64_t sale_id, int64_t user_id, int64_t qty, std::string_view traceparent,
+               PurchaseBatch::Handler handler);
+  void SendBatches();
+
   redis::AsyncClient& redis_;
   SoldOutFlags sold_out_{500};
   Counter& reserved_;
   Counter& rejected_locally_;
   Counter& script_calls_;
+  Counter& scripted_purchases_;
+  std::vector<std::unique_ptr<PurchaseBatch>> gathering_;  // sent at the end of this iteration
+  bool send_posted_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace minishop::seckill

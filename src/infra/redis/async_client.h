@@ -62,6 +62,8 @@ class AsyncClient {
   // Closes the connection and fails what is in flight with kUnavailable. Idempotent.
   void Stop();
   bool connected() const { return state_ == State::kConnected; }
+  // The loop this client belongs to.
+  boost::asio::io_context& context() const { return io_; }
 
   // Sends one command. Completion signature: void(Result<Reply>).
   template <class Token>
