@@ -65,7 +65,7 @@ nlohmann::json InvariantReport::ToJson() const {
   for (const Check& c : checks) list.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
   return {{"ok", ok()},   {"checks", list},           {"stats", stats},
           {"sql", sql},   {"settled", settled},       {"settle_wait_s", settle_wait_s},
-          {"last_order_epoch_ms", last_order_epoch_ms}};
+          {"last_order_epoch_ms", last_order_epoch_ms}, {"last_reserved_epoch_ms", last_reserved_epoch_ms}};
 }
 
 namespace {
@@ -94,7 +94,8 @@ void SqlChecks(minishop::pg::Connection& db, int64_t sale_id, const ClientView& 
   const int64_t stock = sale->GetInt64(0, 0).value_or(0), limit = sale->GetInt64(0, 1).value_or(1);
   auto agg = db.Exec(
       "SELECT count(*), coalesce(sum(quantity), 0), count(DISTINCT user_id), "
-      "coalesce((extract(epoch FROM max(created_at)) * 1000)::bigint, 0) "
+      "coalesce((extract(epoch FROM max(created_at)) * 1000)::bigint, 0), "
+      "coalesce(max(reserved_at_ms), 0) "
       "FROM orders WHERE sale_id = $1 AND status NOT IN ('cancelled', 'expired')",
       {id});
   auto per_user = db.Exec(
@@ -109,6 +110,7 @@ void SqlChecks(minishop::pg::Connection& db, int64_t sale_id, const ClientView& 
   const int64_t orders = agg->GetInt64(0, 0).value_or(0), units = agg->GetInt64(0, 1).value_or(0);
   const int64_t max_user = per_user->GetInt64(0, 0).value_or(0);
   out.last_order_epoch_ms = agg->GetInt64(0, 3).value_or(0);
+  out.last_reserved_epoch_ms = agg->GetInt64(0, 4).value_or(0);
   out.sql = {{"stock_total", stock}, {"orders", orders}, {"units", units},
              {"distinct_buyers", agg->GetInt64(0, 2).value_or(0)}, {"max_units_per_user", max_user},
              {"duplicate_reservations", dup->GetInt64(0, 0).value_or(0)}};

@@ -58,7 +58,8 @@ struct InvariantReport {
   std::vector<Check> checks;
   nlohmann::json stats;        // last stats endpoint answer
   nlohmann::json sql;          // counts read by SQL
-  int64_t last_order_epoch_ms = 0;  // max(orders.created_at) of the sale
+  int64_t last_order_epoch_ms = 0;     // max(orders.created_at) of the sale
+  int64_t last_reserved_epoch_ms = 0;  // max(orders.reserved_at_ms): Redis's clock, in the script
   bool settled = false;        // every reserved unit reached PostgreSQL in time
   double settle_wait_s = 0;
   bool ok() const;

@@ -226,8 +226,12 @@ int Run(const Flags& f) {
     auto inv = CheckInvariants(api, f.conninfo, purchase_sale, purchase_view, f.settle_timeout);
     for (Phase& p : phases) {
       if (p.name != "purchase") continue;
-      int64_t sold_out = p.extra["sold_out_epoch_ms"].get<int64_t>();
-      if (inv.last_order_epoch_ms > 0) p.extra["last_order_after_sellout_ms"] = inv.last_order_epoch_ms - sold_out;
+      // The sale sold out when its last unit was reserved (Redis's clock, inside the script),
+      // not when the generator read that 202: a loaded server answers later than it decides.
+      if (inv.last_order_epoch_ms > 0 && inv.last_reserved_epoch_ms > 0)
+        p.extra["last_order_after_sellout_ms"] = inv.last_order_epoch_ms - inv.last_reserved_epoch_ms;
+      if (inv.last_order_epoch_ms > 0)
+        p.extra["last_order_after_last_202_ms"] = inv.last_order_epoch_ms - p.extra["sold_out_epoch_ms"].get<int64_t>();
     }
     checks.emplace_back("purchase sale " + std::to_string(purchase_sale), std::move(inv));
   }
@@ -323,7 +327,7 @@ int Run(const Flags& f) {
       if (p.extra.contains("last_order_after_sellout_ms")) {
         int64_t lag = p.extra["last_order_after_sellout_ms"].get<int64_t>();
         targets.push_back({"every reservation a PostgreSQL order within 2 s of the sale's end", lag <= 2000,
-                           "last order " + std::to_string(lag) + " ms after the last unit sold"});
+                           "last order " + std::to_string(lag) + " ms after the last unit was reserved"});
       }
     }
   }
