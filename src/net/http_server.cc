@@ -44,25 +44,42 @@ struct HttpLoopState {
   struct Conn {
     tcp::socket* socket;
     int64_t deadline_ms;
-    bool idle;  // waiting for the next request: closed at once on shutdown
+    std::list<Conn>* list;  // the one of idle, busy, working that holds it
   };
+  using ConnRef = std::list<Conn>::iterator;
 
   explicit HttpLoopState(asio::io_context& loop) : io(loop), sweeper(loop) {}
 
+  ConnRef Add(tcp::socket* socket) {
+    working.push_front({socket, kNever, &working});
+    return working.begin();
+  }
+  // Moves the connection to the end of `to`. Within idle and busy every deadline is set as
+  // now + that list's fixed timeout, so each stays in deadline order.
+  void Move(ConnRef c, std::list<Conn>& to, int64_t deadline_ms) {
+    to.splice(to.end(), *c->list, c);
+    c->list = &to;
+    c->deadline_ms = deadline_ms;
+  }
+  void Remove(ConnRef c) { c->list->erase(c); }
+
   void CloseIdle() {
-    for (Conn& c : conns) {
+    for (Conn& c : idle) {
       boost::system::error_code ignored;
-      if (c.idle) c.socket->cancel(ignored);
+      c.socket->cancel(ignored);
     }
   }
 
+  // Cancels the connections whose deadline passed: only the expired front of each list is
+  // looked at, so a sweep costs nothing per idle connection (50,000 held ones walked every
+  // 250 ms took 6 % of the box).
   void Sweep() {
-    int64_t now = NowMs();
-    for (Conn& c : conns) {
-      if (c.deadline_ms < now) {
+    const int64_t now = NowMs();
+    for (std::list<Conn>* bounded : {&idle, &busy}) {
+      while (!bounded->empty() && bounded->front().deadline_ms < now) {
         boost::system::error_code ignored;
-        c.socket->cancel(ignored);
-        c.deadline_ms = kNever;
+        bounded->front().socket->cancel(ignored);
+        Move(bounded->begin(), working, kNever);
       }
     }
   }
@@ -71,7 +88,9 @@ struct HttpLoopState {
   std::unique_ptr<HttpHandler> handler;
   std::unique_ptr<tcp::acceptor> acceptor;
   asio::steady_timer sweeper;
-  std::list<Conn> conns;
+  std::list<Conn> idle;     // waiting for the next request: now + idle_timeout_ms; closed on drain
+  std::list<Conn> busy;     // reading a request or writing a response: now + read_timeout_ms
+  std::list<Conn> working;  // the handler runs and bounds its own work
   bool draining = false;
   Counter* accepted = nullptr;
   Counter* protocol_errors = nullptr;
@@ -96,20 +115,17 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   auto remote = socket.remote_endpoint(ignored).address();
-  state->conns.push_front({&socket, kNever, true});
-  auto conn = state->conns.begin();
+  const HttpLoopState::ConnRef conn = state->Add(&socket);
   boost::beast::flat_buffer buffer(4096);
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(config->max_header_bytes));
     parser.body_limit(static_cast<uint64_t>(config->max_body_bytes));
-    conn->idle = true;
-    conn->deadline_ms = NowMs() + config->idle_timeout_ms;
+    state->Move(conn, state->idle, NowMs() + config->idle_timeout_ms);
     if (state->draining) break;
     auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, kAwait);
-    conn->idle = false;
     if (!ec && !parser.is_done()) {
-      conn->deadline_ms = NowMs() + config->read_timeout_ms;
+      state->Move(conn, state->busy, NowMs() + config->read_timeout_ms);
       std::tie(ec, n) = co_await http::async_read(socket, buffer, parser, kAwait);
     }
     if (ec) {
@@ -118,12 +134,12 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
         Response res = ErrorResponse(CodeForReadError(ec), ec.message());
         res.keep_alive(false);
         res.prepare_payload();
-        conn->deadline_ms = NowMs() + config->read_timeout_ms;
+        state->Move(conn, state->busy, NowMs() + config->read_timeout_ms);
         co_await http::async_write(socket, res, kAwait);
       }
       break;
     }
-    conn->deadline_ms = kNever;  // the handler bounds its own work with deadlines
+    state->Move(conn, state->working, kNever);  // the handler bounds its own work
     Request request{parser.release(), remote, NowSteadyUs()};
     bool keep_alive = request.message.keep_alive();
     Response response;
@@ -136,7 +152,7 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
     response.version(request.message.version());
     response.keep_alive(keep_alive && !state->draining);
     response.prepare_payload();
-    conn->deadline_ms = NowMs() + config->read_timeout_ms;
+    state->Move(conn, state->busy, NowMs() + config->read_timeout_ms);
     // The serializer lives in this frame: async_write(message) would allocate an operation
     // holding a serializer of its own (over 1 KiB) for every response.
     http::response_serializer<http::string_body> serializer(response);
@@ -146,7 +162,7 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
   }
   socket.shutdown(tcp::socket::shutdown_send, ignored);
   socket.close(ignored);
-  state->conns.erase(conn);
+  state->Remove(conn);
   open->fetch_sub(1);
 }
 

@@ -1,10 +1,12 @@
 #include "net/http_server.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <thread>
 
 #include "net/http_client.h"
 
@@ -28,6 +30,7 @@ class HttpServerTest : public ::testing::Test {
     config_.max_body_bytes = 1024;
     config_.max_header_bytes = 2048;
     config_.idle_timeout_ms = 60'000;
+    Tune(config_);
     server_ = std::make_unique<HttpServer>(
         loops_, config_, [](asio::io_context&, int) { return std::make_unique<EchoHandler>(); },
         metrics_);
@@ -57,6 +60,8 @@ class HttpServerTest : public ::testing::Test {
     }
     return out;
   }
+
+  virtual void Tune(ServerConfig&) {}
 
   ServerConfig config_;
   MetricsRegistry metrics_;
@@ -115,6 +120,52 @@ TEST_F(HttpServerTest, ShutdownClosesIdleConnections) {
   boost::system::error_code ec;
   s.read_some(asio::buffer(&c, 1), ec);
   EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+}
+
+class HttpServerTimeoutTest : public HttpServerTest {
+ protected:
+  void Tune(ServerConfig& c) override {
+    c.idle_timeout_ms = 300;
+    c.read_timeout_ms = 300;
+  }
+  asio::ip::tcp::socket Connect() {
+    asio::ip::tcp::socket s(io_);
+    s.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
+    return s;
+  }
+  // True when the server closed the connection within 5 s.
+  static bool ClosedByServer(asio::ip::tcp::socket& s) {
+    pollfd p{s.native_handle(), POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) return false;
+    char c;
+    boost::system::error_code ec;
+    s.read_some(asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+  asio::io_context io_;
+};
+
+// Connections are bounded by deadlines kept in order: an idle one and one stalled inside its
+// headers are closed, one that keeps sending requests is not.
+TEST_F(HttpServerTimeoutTest, ClosesIdleAndStalledConnectionsButNotBusyOnes) {
+  asio::ip::tcp::socket idle = Connect();
+  asio::ip::tcp::socket stalled = Connect();
+  asio::write(stalled, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n")));
+  asio::ip::tcp::socket active = Connect();
+  // Well past both timeouts and several sweeps, never idle for longer than 100 ms.
+  for (int i = 0; i < 15; ++i) {
+    asio::write(active, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+    std::string got;
+    char buf[512];
+    boost::system::error_code ec;
+    while (got.find("{\"len\":0}") == std::string::npos && !ec)
+      got.append(buf, active.read_some(asio::buffer(buf), ec));
+    ASSERT_FALSE(ec) << "request " << i << ": " << ec.message();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(ClosedByServer(idle));
+  EXPECT_TRUE(ClosedByServer(stalled));
+  EXPECT_EQ(server_->open_connections(), 1);
 }
 
 TEST(HttpStatusTest, MapsEveryPurchaseOutcome) {
