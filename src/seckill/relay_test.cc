@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "seckill/keys.h"
+#include "seckill/reservation_wire.h"
 
 namespace minishop::seckill {
 namespace {
@@ -93,6 +94,31 @@ TEST(ReservationJsonTest, CarriesTheContractFields) {
   EXPECT_EQ(body["price_cents"], 1999);
   EXPECT_EQ(body["ts_ms"], 1700000000123);
   EXPECT_EQ(body["traceparent"], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+}
+
+// The direct writer and the library write the same bytes; what needs escaping still goes
+// through the library.
+TEST(ReservationJsonTest, WritesWhatTheLibraryWrites) {
+  auto library = [](const ReservationRecord& r) {
+    return nlohmann::ordered_json{{"reservation_id", r.reservation_id},
+                                  {"sale_id", r.sale_id},
+                                  {"user_id", r.user_id},
+                                  {"qty", r.qty},
+                                  {"price_cents", r.price_cents},
+                                  {"ts_ms", r.ts_ms},
+                                  {"traceparent", r.traceparent}}
+        .dump();
+  };
+  ReservationRecord r{"7-42-1", 7, 42, 2, 0, 1700000000123,
+                      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"};
+  EXPECT_EQ(ReservationWireJson(r, false), library(r));
+  r.traceparent = "";
+  r.price_cents = 9223372036854775807;
+  EXPECT_EQ(ReservationWireJson(r, false), library(r));
+  r.reservation_id = "a\"b\\c\n";
+  r.traceparent = "caf\xc3\xa9";
+  EXPECT_EQ(ReservationWireJson(r, false), library(r));
+  EXPECT_EQ(nlohmann::json::parse(ReservationWireJson(r, false))["reservation_id"], "a\"b\\c\n");
 }
 
 TEST(ReservationJsonTest, TraceparentIsOptional) {
