@@ -109,7 +109,12 @@ TEST(ReservationJsonTest, WritesWhatTheLibraryWrites) {
                                   {"traceparent", r.traceparent}}
         .dump();
   };
-  ReservationRecord r{"7-42-1", 7, 42, 2, 0, 1700000000123,
+  ReservationRecord r{"7-42-1",
+                      7,
+                      42,
+                      2,
+                      0,
+                      1700000000123,
                       "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"};
   EXPECT_EQ(ReservationWireJson(r, false), library(r));
   r.traceparent = "";
