@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/clock.h"
+#include "common/json_text.h"
 #include "gateway/gateway.h"
 #include "infra/pg/async.h"
 #include "inventory/inventory_service.h"
@@ -12,25 +13,10 @@ namespace asio = boost::asio;
 namespace http = net::http;
 
 namespace {
-void AppendNumber(std::string& out, int64_t v) {
-  char buf[20];
-  char* end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
-  out.append(buf, static_cast<size_t>(end - buf));
-}
-
-bool PlainJsonText(std::string_view s) {
-  for (char c : s) {
-    bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                 c == '-' || c == '_' || c == ':' || c == '.';
-    if (!plain) return false;
-  }
-  return true;
-}
-
 // The 202 body, byte for byte what nlohmann::json would dump (keys in sorted order),
 // written into one string: {"quantity":1,"reservation_id":"…","sale_id":1,"status":"pending"}.
 net::Response Accepted(const seckill::Reservation& r, int64_t sale_id, int64_t qty) {
-  if (!PlainJsonText(r.reservation_id)) {
+  if (!IsPlainJsonText(r.reservation_id)) {
     return Json(http::status::accepted, {{"reservation_id", r.reservation_id},
                                          {"status", "pending"},
                                          {"sale_id", sale_id},
@@ -39,11 +25,11 @@ net::Response Accepted(const seckill::Reservation& r, int64_t sale_id, int64_t q
   std::string body;
   body.reserve(80 + r.reservation_id.size());
   body.append(R"({"quantity":)");
-  AppendNumber(body, qty);
+  AppendDecimal(body, qty);
   body.append(R"(,"reservation_id":")");
   body.append(r.reservation_id);
   body.append(R"(","sale_id":)");
-  AppendNumber(body, sale_id);
+  AppendDecimal(body, sale_id);
   body.append(R"(,"status":"pending"})");
   return net::JsonResponse(http::status::accepted, std::move(body));
 }

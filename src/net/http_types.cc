@@ -1,5 +1,6 @@
 #include "net/http_types.h"
 
+#include "common/json_text.h"
 #include "common/logging.h"
 
 namespace minishop::net {
@@ -53,17 +54,6 @@ Response JsonResponse(http::status status, std::string body, unsigned version) {
   return res;
 }
 
-namespace {
-// True when `text` needs no JSON escaping (the usual fixed error messages).
-bool PlainJsonText(std::string_view text) {
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
-}  // namespace
-
 Response ErrorResponse(Code code, std::string_view message, unsigned version, int retry_after_s) {
   constexpr std::string_view kOpen = "{\"error\":{\"code\":\"", kMiddle = "\",\"message\":\"",
                              kClose = "\"}}";
@@ -72,7 +62,7 @@ Response ErrorResponse(Code code, std::string_view message, unsigned version, in
   // One allocation: the whole body is sized before it is written.
   body.reserve(kOpen.size() + name.size() + kMiddle.size() + message.size() + kClose.size());
   body.append(kOpen).append(name).append(kMiddle);
-  if (PlainJsonText(message)) {
+  if (IsPlainJsonText(message)) {
     body.append(message);
   } else {
     body.append(JsonEscape(message));

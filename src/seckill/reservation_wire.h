@@ -4,11 +4,12 @@
 // Header-only: the order role does not link seckill.
 #pragma once
 
-#include <charconv>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+
+#include "common/json_text.h"
 
 namespace minishop::seckill {
 
@@ -22,30 +23,13 @@ struct ReservationRecord {
   std::string traceparent;
 };
 
-namespace wire_detail {
-// True when `s` goes into a JSON string as it is: printable ASCII without '"' or '\\'.
-inline bool PlainJsonText(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
-
-inline void AppendNumber(std::string& out, int64_t v) {
-  char buf[20];
-  char* end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
-  out.append(buf, static_cast<size_t>(end - buf));
-}
-}  // namespace wire_detail
-
 // Throws nlohmann::json::type_error for a string that is not UTF-8, unless
 // `replace_invalid_utf8` (then such bytes become U+FFFD). The usual record (ids and a
 // traceparent in plain ASCII) is written directly, byte for byte what the library writes,
 // in one allocation: the library's object for it cost ~46 allocations, the relay's largest
 // share per reservation.
 inline std::string ReservationWireJson(const ReservationRecord& r, bool replace_invalid_utf8) {
-  if (!wire_detail::PlainJsonText(r.reservation_id) || !wire_detail::PlainJsonText(r.traceparent)) {
+  if (!IsPlainJsonText(r.reservation_id) || !IsPlainJsonText(r.traceparent)) {
     nlohmann::ordered_json j = {{"reservation_id", r.reservation_id},
                                 {"sale_id", r.sale_id},
                                 {"user_id", r.user_id},
@@ -61,15 +45,15 @@ inline std::string ReservationWireJson(const ReservationRecord& r, bool replace_
   // 91 bytes of names and punctuation, at most 20 per number.
   out.reserve(91 + 5 * 20 + r.reservation_id.size() + r.traceparent.size());
   out.append(R"({"reservation_id":")").append(r.reservation_id).append(R"(","sale_id":)");
-  wire_detail::AppendNumber(out, r.sale_id);
+  AppendDecimal(out, r.sale_id);
   out.append(R"(,"user_id":)");
-  wire_detail::AppendNumber(out, r.user_id);
+  AppendDecimal(out, r.user_id);
   out.append(R"(,"qty":)");
-  wire_detail::AppendNumber(out, r.qty);
+  AppendDecimal(out, r.qty);
   out.append(R"(,"price_cents":)");
-  wire_detail::AppendNumber(out, r.price_cents);
+  AppendDecimal(out, r.price_cents);
   out.append(R"(,"ts_ms":)");
-  wire_detail::AppendNumber(out, r.ts_ms);
+  AppendDecimal(out, r.ts_ms);
   out.append(R"(,"traceparent":")").append(r.traceparent).append(R"("})");
   return out;
 }
