@@ -2,21 +2,23 @@
 // them: HTTP parse and route, JWT verify, the purchase script's reply mapping, and the JSON
 // response. Each runs on one thread with no I/O.
 #include <benchmark/benchmark.h>
+#include <hiredis/hiredis.h>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
-
-#include <hiredis/hiredis.h>
+#include <memory>
+#include <string>
 
 #include "auth/jwt.h"
 #include "gateway/gateway.h"
 #include "infra/redis/async_client.h"
-#include "seckill/keys.h"
-#include "seckill/seckill_service.h"
 #include "net/http_types.h"
+#include "seckill/keys.h"
 #include "seckill/purchase_script.h"
+#include "seckill/relay.h"
+#include "seckill/seckill_service.h"
 
 namespace {
 namespace http = boost::beast::http;
@@ -149,22 +151,82 @@ void BM_PurchaseBatchCommand(benchmark::State& state) {
 }
 BENCHMARK(BM_PurchaseBatchCommand)->Arg(1)->Arg(16);
 
-constexpr std::string_view kReservedWire = "*4\r\n:0\r\n:9999\r\n$11\r\n42-123456-1\r\n:1764000000000\r\n";
+constexpr std::string_view kReservedWire =
+    "*4\r\n:0\r\n:9999\r\n$11\r\n42-123456-1\r\n:1764000000000\r\n";
 
-// The script's reply through hiredis's reader and a deep copy (how replies were read).
+// The script's reply through hiredis's reader building a Reply in place (how the blocking
+// client reads).
 void BM_PurchaseReplyHiredis(benchmark::State& state) {
   redisReader* reader = redisReaderCreate();
+  reader->fn = minishop::redis::ReplyBuilder();
   for (auto _ : state) {
     redisReaderFeed(reader, kReservedWire.data(), kReservedWire.size());
     void* raw = nullptr;
     redisReaderGetReply(reader, &raw);
-    minishop::redis::Reply reply = minishop::redis::FromHiredis(static_cast<redisReply*>(raw));
-    freeReplyObject(raw);
+    std::unique_ptr<minishop::redis::Reply> reply(static_cast<minishop::redis::Reply*>(raw));
     benchmark::DoNotOptimize(reply);
   }
   redisReaderFree(reader);
 }
 BENCHMARK(BM_PurchaseReplyHiredis);
+
+// What the outbox relay reads per XREADGROUP: `state.range(0)` entries of one outbox
+// stream, each with the seven fields the purchase script writes.
+std::string OutboxReadWire(int64_t entries) {
+  const std::string tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  std::string wire = "*1\r\n*2\r\n";
+  auto bulk = [&](const std::string& v) {
+    wire += "$" + std::to_string(v.size()) + "\r\n" + v + "\r\n";
+  };
+  bulk("ms:{s42}:outbox");
+  wire += "*" + std::to_string(entries) + "\r\n";
+  for (int64_t i = 0; i < entries; ++i) {
+    const std::string user = std::to_string(100000 + i);
+    wire += "*2\r\n";
+    bulk("1764000000000-" + std::to_string(i));
+    wire += "*14\r\n";
+    const std::string fields[] = {
+        "rid", "42-" + user + "-1", "sale", "42", "user", user, "qty", "1", "price", "1999",
+        "ts",  "1764000000000",     "tp",   tp};
+    for (const std::string& v : fields) bulk(v);
+  }
+  return wire;
+}
+
+// hiredis's own reply tree (an object and a buffer per element), as the relay read before
+// it built Replies in place; the deep copy into Replies it also paid is not counted here.
+void BM_OutboxReadHiredisTree(benchmark::State& state) {
+  const std::string wire = OutboxReadWire(state.range(0));
+  redisReader* reader = redisReaderCreate();
+  for (auto _ : state) {
+    redisReaderFeed(reader, wire.data(), wire.size());
+    void* raw = nullptr;
+    redisReaderGetReply(reader, &raw);
+    benchmark::DoNotOptimize(raw);
+    freeReplyObject(raw);
+  }
+  redisReaderFree(reader);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_OutboxReadHiredisTree)->Arg(64);
+
+// The same reply built as a Reply in place and turned into outbox entries (the relay now).
+void BM_OutboxReadBuilder(benchmark::State& state) {
+  const std::string wire = OutboxReadWire(state.range(0));
+  redisReader* reader = redisReaderCreate();
+  reader->fn = minishop::redis::ReplyBuilder();
+  for (auto _ : state) {
+    redisReaderFeed(reader, wire.data(), wire.size());
+    void* raw = nullptr;
+    redisReaderGetReply(reader, &raw);
+    std::unique_ptr<minishop::redis::Reply> reply(static_cast<minishop::redis::Reply*>(raw));
+    auto entries = minishop::seckill::ParseReadReply(std::move(*reply));
+    benchmark::DoNotOptimize(entries);
+  }
+  redisReaderFree(reader);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_OutboxReadBuilder)->Arg(64);
 
 // The same reply parsed in place by the client's RESP parser.
 void BM_PurchaseReplyParse(benchmark::State& state) {
@@ -183,9 +245,9 @@ void BM_JsonAcceptedResponse(benchmark::State& state) {
   const std::string rid = "42-123456-1";
   for (auto _ : state) {
     auto res = minishop::gateway::Json(http::status::accepted, {{"reservation_id", rid},
-                                                                 {"status", "pending"},
-                                                                 {"sale_id", int64_t{42}},
-                                                                 {"quantity", int64_t{1}}});
+                                                                {"status", "pending"},
+                                                                {"sale_id", int64_t{42}},
+                                                                {"quantity", int64_t{1}}});
     benchmark::DoNotOptimize(res);
   }
 }

@@ -36,26 +36,26 @@ std::optional<int64_t> SaleOfStream(std::string_view key) {
   return ToInt(key.substr(kPrefix.size(), key.size() - kPrefix.size() - kSuffix.size()));
 }
 
-Result<OutboxEntry> ParseEntry(int64_t sale_id, const Reply& r) {
+Result<OutboxEntry> ParseEntry(int64_t sale_id, Reply& r) {
   if (r.type != Reply::Type::kArray || r.elements.size() != 2 ||
       r.elements[0].type != Reply::Type::kString) {
     return MakeError(Code::kInternal, "relay: unexpected stream entry shape");
   }
-  OutboxEntry e{sale_id, r.elements[0].str, {}};
-  const Reply& fields = r.elements[1];
-  if (fields.type == Reply::Type::kArray) {
-    for (size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
-      e.fields.emplace_back(fields.elements[i].str, fields.elements[i + 1].str);
-    }
+  OutboxEntry e{sale_id, std::move(r.elements[0].str), {}};
+  std::vector<Reply>& fields = r.elements[1].elements;
+  e.fields.reserve(fields.size() / 2);
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    e.fields.emplace_back(std::move(fields[i].str), std::move(fields[i + 1].str));
   }
   return e;
 }
 
-Status AppendEntries(int64_t sale_id, const Reply& list, std::vector<OutboxEntry>& out) {
+Status AppendEntries(int64_t sale_id, Reply& list, std::vector<OutboxEntry>& out) {
   if (list.type != Reply::Type::kArray) {
     return MakeError(Code::kInternal, "relay: unexpected entry list shape");
   }
-  for (const Reply& r : list.elements) {
+  out.reserve(out.size() + list.elements.size());
+  for (Reply& r : list.elements) {
     Result<OutboxEntry> e = ParseEntry(sale_id, r);
     if (!e.ok()) return e.error();
     out.push_back(std::move(e).value());
@@ -78,13 +78,13 @@ std::string DefaultConsumerName() {
 
 }  // namespace
 
-Result<std::vector<OutboxEntry>> ParseReadReply(const Reply& reply) {
+Result<std::vector<OutboxEntry>> ParseReadReply(Reply reply) {
   std::vector<OutboxEntry> out;
   if (reply.is_nil()) return out;
   if (reply.type != Reply::Type::kArray) {
     return MakeError(Code::kInternal, "relay: unexpected XREADGROUP reply");
   }
-  for (const Reply& stream : reply.elements) {
+  for (Reply& stream : reply.elements) {
     if (stream.type != Reply::Type::kArray || stream.elements.size() != 2) {
       return MakeError(Code::kInternal, "relay: unexpected XREADGROUP stream shape");
     }
@@ -95,7 +95,7 @@ Result<std::vector<OutboxEntry>> ParseReadReply(const Reply& reply) {
   return out;
 }
 
-Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, const Reply& reply) {
+Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, Reply reply) {
   std::vector<OutboxEntry> out;
   if (reply.type != Reply::Type::kArray || reply.elements.size() < 2) {
     return MakeError(Code::kInternal, "relay: unexpected XAUTOCLAIM reply");
@@ -201,7 +201,8 @@ OutboxRelay::OutboxRelay(const Config& config, MetricsRegistry& metrics)
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 void OutboxRelay::Start() {
-  thread_.Start("relay", [this] { Run(); }, config_.server.background_nice);
+  thread_.Start(
+      "relay", [this] { Run(); }, config_.server.background_nice);
 }
 
 void OutboxRelay::Stop() { thread_.Stop(); }
@@ -271,8 +272,8 @@ Status OutboxRelay::Step() {
     }
     entries = ReadEntries();
     if (entries.ok()) {
-      const bool partial = !entries->empty() &&
-                           entries->size() < static_cast<size_t>(config_.relay.batch_size);
+      const bool partial =
+          !entries->empty() && entries->size() < static_cast<size_t>(config_.relay.batch_size);
       linger_until_ms_ = partial ? NowSteadyMs() + config_.relay.linger_ms : 0;
       if (entries->empty()) return publisher_->Poll();
     }
@@ -326,7 +327,7 @@ Result<std::vector<OutboxEntry>> OutboxRelay::ReadEntries() {
   for (size_t i = 0; i < sales_.size(); ++i) argv.push_back(read_own_pending_ ? "0" : ">");
   Result<Reply> reply = redis_->Command(argv, redis::SyncClient::ErrorReplies::kFail);
   if (!reply.ok()) return reply.error();
-  return ParseReadReply(*reply);
+  return ParseReadReply(std::move(reply).value());
 }
 
 Result<std::vector<OutboxEntry>> OutboxRelay::ClaimEntries() {
@@ -341,7 +342,7 @@ Result<std::vector<OutboxEntry>> OutboxRelay::ClaimEntries() {
   if (!replies.ok()) return replies.error();
   std::vector<OutboxEntry> out;
   for (size_t i = 0; i < sales_.size(); ++i) {
-    Result<std::vector<OutboxEntry>> claimed = ParseClaimReply(sales_[i], (*replies)[i]);
+    Result<std::vector<OutboxEntry>> claimed = ParseClaimReply(sales_[i], std::move((*replies)[i]));
     if (!claimed.ok()) return claimed.error();
     for (auto& e : *claimed) out.push_back(std::move(e));
   }

@@ -41,10 +41,11 @@ struct OutboxEntry {
 };
 
 // Parses the entries of an XREADGROUP reply (nil: no entries). kInternal on a reply of
-// another shape or from a stream that is not an outbox key.
-Result<std::vector<OutboxEntry>> ParseReadReply(const redis::Reply& reply);
+// another shape or from a stream that is not an outbox key. The entries take the reply's
+// strings (moved, not copied).
+Result<std::vector<OutboxEntry>> ParseReadReply(redis::Reply reply);
 // Parses the entries of an XAUTOCLAIM reply on the outbox of `sale_id`.
-Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, const redis::Reply& reply);
+Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, redis::Reply reply);
 
 // The reservation JSON object of a well-formed entry (seckill/keys.h), written out.
 // kBadRequest naming the problem when a field is missing or invalid.

@@ -3,39 +3,68 @@
 #include <hiredis/hiredis.h>
 
 #include <charconv>
+#include <new>
 
 namespace minishop::redis {
 
-Reply FromHiredis(const redisReply* r) {
-  Reply out;
-  if (r == nullptr) return out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      out.type = Reply::Type::kString;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = Reply::Type::kStatus;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = Reply::Type::kError;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = Reply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = Reply::Type::kArray;
-      out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(FromHiredis(r->element[i]));
-      break;
-    default:
-      out.type = Reply::Type::kNil;
-  }
-  return out;
+namespace {
+
+// Where the reader's current element goes: a new root, or its slot in the parent array
+// (sized by CreateArray before any element is read).
+Reply* Slot(const redisReadTask* task) {
+  if (task->parent == nullptr) return new (std::nothrow) Reply;
+  auto* parent = static_cast<Reply*>(task->parent->obj);
+  return &parent->elements[static_cast<size_t>(task->idx)];
 }
+
+// hiredis is C: nothing may throw through it. A null return is its out-of-memory error.
+template <typename Fill>
+void* Build(const redisReadTask* task, Fill fill) noexcept {
+  try {
+    Reply* r = Slot(task);
+    if (r != nullptr) fill(*r);
+    return r;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void* CreateString(const redisReadTask* task, char* str, size_t len) {
+  return Build(task, [&](Reply& r) {
+    r.type = task->type == REDIS_REPLY_ERROR    ? Reply::Type::kError
+             : task->type == REDIS_REPLY_STATUS ? Reply::Type::kStatus
+                                                : Reply::Type::kString;
+    r.str.assign(str, len);
+  });
+}
+
+void* CreateArray(const redisReadTask* task, int elements) {
+  return Build(task, [&](Reply& r) {
+    r.type = Reply::Type::kArray;
+    r.elements.resize(static_cast<size_t>(elements));
+  });
+}
+
+void* CreateInteger(const redisReadTask* task, long long value) {
+  return Build(task, [&](Reply& r) {
+    r.type = Reply::Type::kInteger;
+    r.integer = value;
+  });
+}
+
+void* CreateNil(const redisReadTask* task) {
+  return Build(task, [](Reply& r) { r.type = Reply::Type::kNil; });
+}
+
+// Only ever called on a root (hiredis frees what it has not returned yet).
+void FreeObject(void* reply) { delete static_cast<Reply*>(reply); }
+
+redisReplyObjectFunctions kReplyBuilder = {CreateString, CreateArray, CreateInteger, CreateNil,
+                                           FreeObject};
+
+}  // namespace
+
+redisReplyObjectFunctions* ReplyBuilder() { return &kReplyBuilder; }
 
 namespace {
 

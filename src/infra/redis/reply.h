@@ -10,7 +10,7 @@
 
 #include "common/result.h"
 
-struct redisReply;
+struct redisReplyObjectFunctions;
 
 namespace minishop::redis {
 
@@ -25,8 +25,11 @@ struct Reply {
   bool is_nil() const { return type == Type::kNil; }
 };
 
-// Deep-copies a hiredis reply tree.
-Reply FromHiredis(const redisReply* r);
+// hiredis reader callbacks that build a Reply tree in place: one allocation for the root,
+// one per array and per long string, instead of hiredis's own tree (an object and a buffer
+// per element) and a deep copy of it. Install them as `reader->fn` before the first reply
+// is read; every reply the reader returns is then a `Reply*` the caller deletes.
+redisReplyObjectFunctions* ReplyBuilder();
 
 // Parses one RESP2 reply from the front of `data` into `out` (one allocation per array,
 // none for short strings). kDone sets `consumed` to the reply's length; kNeedMore: the

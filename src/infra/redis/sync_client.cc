@@ -8,14 +8,6 @@
 #include "common/clock.h"
 
 namespace minishop::redis {
-namespace {
-
-struct FreeReply {
-  void operator()(void* r) const { freeReplyObject(r); }
-};
-
-}  // namespace
-
 SyncClient::SyncClient(std::string host, int port, std::chrono::milliseconds timeout)
     : host_(std::move(host)), port_(port), timeout_(timeout) {}
 
@@ -37,6 +29,7 @@ Status SyncClient::Connect() {
     redisFree(ctx);
     return MakeError(Code::kUnavailable, std::move(message));
   }
+  ctx->reader->fn = ReplyBuilder();
   ctx_ = ctx;
   return OkStatus();
 }
@@ -76,8 +69,8 @@ Result<std::vector<Reply>> SyncClient::Pipeline(
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) return DropWith("read");
-    std::unique_ptr<void, FreeReply> owned(raw);
-    replies.push_back(FromHiredis(static_cast<redisReply*>(raw)));
+    std::unique_ptr<Reply> owned(static_cast<Reply*>(raw));
+    replies.push_back(std::move(*owned));
     if (replies.back().is_error() && first_error.empty()) first_error = replies.back().str;
   }
   if (errors == ErrorReplies::kFail && !first_error.empty()) {
