@@ -74,6 +74,10 @@ TEST(StampedeToolTest, TinyRunPassesAndATamperedOrderIsDetected) {
     }
   }
   ASSERT_GT(sale, 0);
+  // The ceiling is measured before and after the scenarios; the ratios use their mean.
+  ASSERT_EQ(result["ceiling_rates"].size(), 2u) << result.dump();
+  EXPECT_DOUBLE_EQ(result["ceiling_rate"].get<double>(),
+                   (result["ceiling_rates"][0].get<double>() + result["ceiling_rates"][1].get<double>()) / 2);
 
   // One buyer now holds two orders: I2 is broken and the checker must say so.
   const std::string check = "STAMPEDE_ADMIN_PASSWORD=" + Quote(kAdminPassword) + " " +
