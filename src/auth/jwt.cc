@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -77,25 +78,26 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 // Base64url decoding into `out` (room for `cap` bytes): the decoded length, or -1 for a
 // character outside the alphabet, an impossible length or too little room. Same rules as
 // Base64UrlDecode.
+// The 6-bit value of each base64url character; -1 outside the alphabet.
+constexpr std::array<int8_t, 256> kBase64UrlValues = [] {
+  std::array<int8_t, 256> values{};
+  values.fill(-1);
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (size_t i = 0; i < kAlphabet.size(); ++i) {
+    values[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  }
+  return values;
+}();
+
 ptrdiff_t DecodeInto(std::string_view text, char* out, size_t cap) {
   if (text.size() % 4 == 1 || text.size() / 4 * 3 + 2 > cap) return -1;
   size_t n = 0;
   uint32_t acc = 0;
   int bits = 0;
   for (char ch : text) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '-')
-      v = 62;
-    else if (ch == '_')
-      v = 63;
-    else
-      return -1;
+    const int v = kBase64UrlValues[static_cast<unsigned char>(ch)];
+    if (v < 0) return -1;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {

@@ -8,6 +8,7 @@
 
 namespace minishop::auth {
 namespace {
+using namespace std::literals;
 
 const std::string kSecret = "0123456789abcdef0123456789abcdef";
 
@@ -155,12 +156,27 @@ TEST(JwtTest, RecentlyVerifiedTokensStillExpireAndStayBoundToTheirSecret) {
   EXPECT_EQ(codec.Verify(tampered, 2000).code(), Code::kUnauthorized);
 }
 
-TEST(Base64UrlTest, RoundTripsAllLengths) {
-  std::string data = "\x00\xff\x10 any bytes?";
+TEST(Base64UrlTest, RoundTripsEveryByteAndLength) {
+  std::string data;
+  for (int b = 0; b < 256; ++b) data.push_back(static_cast<char>(b));
   for (size_t n = 0; n <= data.size(); ++n) {
     std::string out;
-    ASSERT_TRUE(Base64UrlDecode(Base64UrlEncode(data.substr(0, n)), out));
+    ASSERT_TRUE(Base64UrlDecode(Base64UrlEncode(data.substr(0, n)), out)) << n;
     EXPECT_EQ(out, data.substr(0, n));
+  }
+  std::string out;
+  ASSERT_TRUE(Base64UrlDecode("AZaz09-_", out));
+  EXPECT_EQ(out, "\x01\x96\xb3\xd3\xdf\xbf");
+}
+
+TEST(Base64UrlTest, RejectsCharactersOutsideTheUrlAlphabetAndImpossibleLengths) {
+  std::string out;
+  for (std::string_view bad : {"ab+d"sv, "ab/d"sv, "abc="sv, "ab d"sv,
+                               "ab\x80"
+                               "d"sv,
+                               "ab\0d"sv, "abcde"sv}) {
+    EXPECT_FALSE(Base64UrlDecode(bad, out)) << bad;
+    EXPECT_TRUE(out.empty());
   }
 }
 
