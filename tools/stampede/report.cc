@@ -54,7 +54,9 @@ std::string Statuses(const Recorder& rec) {
 }  // namespace
 
 void PrintTable(const std::vector<Phase>& phases, double ceiling_rate) {
-  std::printf("\n%-22s %7s %7s %10s %7s %8s %8s %8s %8s %8s %8s %7s  %s\n", "scenario", "conns",
+  int name_width = 22;
+  for (const Phase& p : phases) name_width = std::max(name_width, static_cast<int>(p.name.size()));
+  std::printf("\n%-*s %7s %7s %10s %7s %8s %8s %8s %8s %8s %8s %7s  %s\n", name_width, "scenario", "conns",
               "secs", "req/s", "ratio", "p50 ms", "p90 ms", "p99 ms", "p99.9", "max ms", "requests",
               "errors", "status counts");
   for (const Phase& p : phases) {
@@ -63,7 +65,7 @@ void PrintTable(const std::vector<Phase>& phases, double ceiling_rate) {
     for (const auto& [k, v] : p.rec->errors) errors += v;
     char ratio[16] = "-";
     if (ceiling_rate > 0 && p.rate > 0) std::snprintf(ratio, sizeof(ratio), "%.2f", p.rate / ceiling_rate);
-    std::printf("%-22s %7d %7.2f %10.0f %7s %8s %8s %8s %8s %8s %8llu %7llu  %s\n", p.name.c_str(),
+    std::printf("%-*s %7d %7.2f %10.0f %7s %8s %8s %8s %8s %8s %8llu %7llu  %s\n", name_width, p.name.c_str(),
                 p.connections, p.seconds, p.rate, ratio, Ms(h.Quantile(0.5)).c_str(),
                 Ms(h.Quantile(0.9)).c_str(), Ms(h.Quantile(0.99)).c_str(),
                 Ms(h.Quantile(0.999)).c_str(), Ms(h.max()).c_str(),
