@@ -9,6 +9,7 @@
 // Exit codes: 0 success, 1 the run could not be made, 2 bad usage, 3 an invariant failed.
 #include <algorithm>
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -332,14 +333,14 @@ int Run(const Flags& f) {
     }
     if (p.name == "soldout" && ceiling > 0)
       targets.push_back({"after sell-out >= 0.9 x ceiling", ServedRate(p) >= 0.9 * ceiling,
-                         std::to_string(ServedRate(p) / ceiling).substr(0, 4) + " x ceiling as 409/410"});
+                         fmt::format("{:.2f} x ceiling as 409/410", ServedRate(p) / ceiling)});
     if (p.name == "purchase") {
       targets.push_back({"purchase p99 <= 10 ms, p99.9 <= 25 ms at " + std::to_string(p.connections) + " connections" +
                              (result.contains("hold") ? " + " + std::to_string(result["hold"]["open"].get<int>()) + " held" : ""),
                          p.requests > 0 && WantedShare(p) >= kLatencyWantedShare && h.Quantile(0.99) <= 10'000 &&
                              h.Quantile(0.999) <= 25'000,
-                         "p99 " + std::to_string(h.Quantile(0.99) / 1000.0).substr(0, 5) + " ms, p99.9 " +
-                             std::to_string(h.Quantile(0.999) / 1000.0).substr(0, 5) + " ms"});
+                         fmt::format("p99 {:.2f} ms, p99.9 {:.2f} ms", h.Quantile(0.99) / 1000.0,
+                                     h.Quantile(0.999) / 1000.0)});
       if (p.extra.contains("last_order_after_sellout_ms")) {
         int64_t lag = p.extra["last_order_after_sellout_ms"].get<int64_t>();
         targets.push_back({"every reservation a PostgreSQL order within 2 s of the sale's end", lag <= 2000,
