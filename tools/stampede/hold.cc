@@ -68,8 +68,14 @@ asio::awaitable<void> HoldOne(asio::io_context& io, const HoldOptions& o, int i,
   const std::string request = RenderRequest("GET", "/healthz", o.host_header, {}, "");
   std::mt19937 rng(static_cast<unsigned>(i));
   ParsedResponse response;
+  // The first request at a uniform point of the first refresh_s, the next ones every
+  // refresh_s/2..refresh_s: connections opened within a second would otherwise send their
+  // first requests as one wave (50,000 within 10 s), landing inside whichever phase runs
+  // then rather than as the steady background that holding them costs.
+  int64_t wait_ms = rng() % (o.refresh_s * 1000 + 1);
   while (!*stopping) {
-    timer.expires_after(std::chrono::milliseconds(o.refresh_s * 1000 / 2 + rng() % (o.refresh_s * 500 + 1)));
+    timer.expires_after(std::chrono::milliseconds(wait_ms));
+    wait_ms = o.refresh_s * 1000 / 2 + rng() % (o.refresh_s * 500 + 1);
     co_await timer.async_wait(kAwait);
     if (*stopping) break;
     if (!co_await conn.Exchange(request, response, error)) {
