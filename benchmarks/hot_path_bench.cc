@@ -16,6 +16,7 @@
 #include "gateway/gateway.h"
 #include "infra/redis/async_client.h"
 #include "net/http_types.h"
+#include "order/reservation.h"
 #include "seckill/keys.h"
 #include "seckill/purchase_script.h"
 #include "seckill/relay.h"
@@ -246,6 +247,45 @@ void BM_OutboxReadBuilder(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_OutboxReadBuilder)->Arg(64);
+
+// The order worker's read of one AMQP message of 100 reservations (the relay's packing),
+// per reservation: without a JSON tree (what it does for well-formed messages) and through
+// the library's tree (what it did for every message, and still does for any other).
+std::string ReservationMessage() {
+  std::string body = "[";
+  for (int64_t i = 0; i < 100; ++i) {
+    minishop::order::Reservation r;
+    r.reservation_id = "42-" + std::to_string(100000 + i) + "-1";
+    r.sale_id = 42;
+    r.user_id = 100000 + i;
+    r.qty = 1;
+    r.price_cents = 1999;
+    r.ts_ms = 1764000000000;
+    r.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    body += (i ? "," : "") + minishop::order::ReservationJson(r);
+  }
+  return body + "]";
+}
+
+void BM_ReservationMessagePlain(benchmark::State& state) {
+  const std::string body = ReservationMessage();
+  for (auto _ : state) {
+    auto parsed = minishop::order::ParseMessage(body);
+    benchmark::DoNotOptimize(parsed);
+  }
+  state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_ReservationMessagePlain);
+
+void BM_ReservationMessageTree(benchmark::State& state) {
+  const std::string body = ReservationMessage();
+  for (auto _ : state) {
+    auto parsed = minishop::order::ParseMessageTree(body);
+    benchmark::DoNotOptimize(parsed);
+  }
+  state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_ReservationMessageTree);
 
 // The same reply parsed in place by the client's RESP parser.
 void BM_PurchaseReplyParse(benchmark::State& state) {

@@ -32,8 +32,14 @@ struct ParsedMessage {
 };
 
 // Parses a message body: an array of reservation objects or a single one. kBadRequest
-// when the body is neither (nothing in it can be salvaged). Pure.
+// when the body is neither (nothing in it can be salvaged). Pure. A body of well-formed
+// reservations is read without building a JSON tree; any other goes to ParseMessageTree.
 Result<ParsedMessage> ParseMessage(std::string_view body);
+// ParseMessage's two paths, public so that tests can compare them. The first: true (and
+// `out` filled) when every item of the body is a well-formed reservation, read without a
+// JSON tree; false for any other body. The second: always through the library's tree.
+bool ReadPlainReservations(std::string_view body, std::vector<Reservation>& out);
+Result<ParsedMessage> ParseMessageTree(std::string_view body);
 
 // The reservation object of `r` (the inverse of ParseReservation).
 std::string ReservationJson(const Reservation& r);
