@@ -229,17 +229,22 @@ Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& 
   std::vector<Accepted> accepted(static_cast<size_t>(connections));
   EngineResult r = RunEngine(o, [&](ConnContext& ctx) -> asio::awaitable<void> {
     if (!co_await ctx.EnsureConnected(o.start_at)) co_return;
-    // Clock sync: the server's clock at the midpoint of one round trip.
+    // Clock sync: the server's clock at the midpoint of the shortest of three round trips.
+    // All connections sync at once; a request that queued behind the others reads the
+    // server's clock late, and one sample taken as the midpoint then put the start early
+    // (425 Too Early answers in held runs).
     ParsedResponse res;
     Clock::time_point start_local = o.start_at;
-    auto t0 = Clock::now();
-    if (co_await ctx.Send(time_request, res, false)) {
+    Clock::duration best_rtt = Clock::duration::max();
+    for (int sample = 0; sample < 3; ++sample) {
+      auto t0 = Clock::now();
+      if (!co_await ctx.Send(time_request, res, false)) break;
       auto t1 = Clock::now();
       size_t at = res.body.find("\"now_ms\":");
-      if (at != std::string::npos) {
-        int64_t server_now = std::atoll(res.body.c_str() + at + 9);
-        start_local = t0 + (t1 - t0) / 2 + std::chrono::milliseconds(in.starts_at_ms - server_now);
-      }
+      if (at == std::string::npos || t1 - t0 >= best_rtt) continue;
+      best_rtt = t1 - t0;
+      int64_t server_now = std::atoll(res.body.c_str() + at + 9);
+      start_local = t0 + (t1 - t0) / 2 + std::chrono::milliseconds(in.starts_at_ms - server_now);
     }
     co_await ctx.SleepUntil(start_local);
     std::vector<Pending> pending;
