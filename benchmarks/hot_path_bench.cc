@@ -267,25 +267,18 @@ std::string ReservationMessage() {
   return body + "]";
 }
 
-void BM_ReservationMessagePlain(benchmark::State& state) {
+void BM_ReservationMessage(
+    benchmark::State& state,
+    minishop::Result<minishop::order::ParsedMessage> (*parse)(std::string_view)) {
   const std::string body = ReservationMessage();
   for (auto _ : state) {
-    auto parsed = minishop::order::ParseMessage(body);
+    auto parsed = parse(body);
     benchmark::DoNotOptimize(parsed);
   }
   state.SetItemsProcessed(state.iterations() * 100);
 }
-BENCHMARK(BM_ReservationMessagePlain);
-
-void BM_ReservationMessageTree(benchmark::State& state) {
-  const std::string body = ReservationMessage();
-  for (auto _ : state) {
-    auto parsed = minishop::order::ParseMessageTree(body);
-    benchmark::DoNotOptimize(parsed);
-  }
-  state.SetItemsProcessed(state.iterations() * 100);
-}
-BENCHMARK(BM_ReservationMessageTree);
+BENCHMARK_CAPTURE(BM_ReservationMessage, Plain, &minishop::order::ParseMessage);
+BENCHMARK_CAPTURE(BM_ReservationMessage, Tree, &minishop::order::ParseMessageTree);
 
 // The same reply parsed in place by the client's RESP parser.
 void BM_PurchaseReplyParse(benchmark::State& state) {
