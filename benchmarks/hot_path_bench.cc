@@ -262,7 +262,8 @@ std::string ReservationMessage() {
     r.price_cents = 1999;
     r.ts_ms = 1764000000000;
     r.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    body += (i ? "," : "") + minishop::order::ReservationJson(r);
+    if (i > 0) body += ",";
+    body += minishop::order::ReservationJson(r);
   }
   return body + "]";
 }
