@@ -229,10 +229,11 @@ Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& 
   std::vector<Accepted> accepted(static_cast<size_t>(connections));
   EngineResult r = RunEngine(o, [&](ConnContext& ctx) -> asio::awaitable<void> {
     if (!co_await ctx.EnsureConnected(o.start_at)) co_return;
-    // Clock sync: the server's clock at the midpoint of the shortest of three round trips.
-    // All connections sync at once; a request that queued behind the others reads the
-    // server's clock late, and one sample taken as the midpoint then put the start early
-    // (425 Too Early answers in held runs).
+    // Clock sync, never early: the server read its clock somewhere inside the round trip,
+    // so firing at t1 + (start - server_now) is at or after the start on the server's clock
+    // and late by at most that round trip; the shortest of three is taken. All connections
+    // sync at once, so requests queue before the server reads its clock: taking the
+    // midpoint put the start early (425 Too Early answers).
     ParsedResponse res;
     Clock::time_point start_local = o.start_at;
     Clock::duration best_rtt = Clock::duration::max();
@@ -244,7 +245,7 @@ Phase RunStampede(const RunSettings& run, int connections, const StampedeInput& 
       if (at == std::string::npos || t1 - t0 >= best_rtt) continue;
       best_rtt = t1 - t0;
       int64_t server_now = std::atoll(res.body.c_str() + at + 9);
-      start_local = t0 + (t1 - t0) / 2 + std::chrono::milliseconds(in.starts_at_ms - server_now);
+      start_local = t1 + std::chrono::milliseconds(in.starts_at_ms - server_now);
     }
     co_await ctx.SleepUntil(start_local);
     std::vector<Pending> pending;
