@@ -174,16 +174,28 @@ BENCHMARK(BM_PurchaseBatchCommand)->Arg(1)->Arg(16);
 constexpr std::string_view kReservedWire =
     "*4\r\n:0\r\n:9999\r\n$11\r\n42-123456-1\r\n:1764000000000\r\n";
 
-// The script's reply through hiredis's reader building a Reply in place (how the blocking
-// client reads).
-void BM_PurchaseReplyHiredis(benchmark::State& state) {
+// One reply of `wire` (fed whole) through `reader`: what its object functions built.
+void* ReadOne(redisReader* reader, std::string_view wire) {
+  redisReaderFeed(reader, wire.data(), wire.size());
+  void* raw = nullptr;
+  redisReaderGetReply(reader, &raw);
+  return raw;
+}
+
+// A hiredis reader building Replies in place, as the blocking client reads.
+redisReader* ReplyReader() {
   redisReader* reader = redisReaderCreate();
   reader->fn = minishop::redis::ReplyBuilder();
+  return reader;
+}
+
+using OwnedReply = std::unique_ptr<minishop::redis::Reply>;
+
+// The script's reply through hiredis's reader building a Reply in place.
+void BM_PurchaseReplyHiredis(benchmark::State& state) {
+  redisReader* reader = ReplyReader();
   for (auto _ : state) {
-    redisReaderFeed(reader, kReservedWire.data(), kReservedWire.size());
-    void* raw = nullptr;
-    redisReaderGetReply(reader, &raw);
-    std::unique_ptr<minishop::redis::Reply> reply(static_cast<minishop::redis::Reply*>(raw));
+    OwnedReply reply(static_cast<minishop::redis::Reply*>(ReadOne(reader, kReservedWire)));
     benchmark::DoNotOptimize(reply);
   }
   redisReaderFree(reader);
@@ -219,9 +231,7 @@ void BM_OutboxReadHiredisTree(benchmark::State& state) {
   const std::string wire = OutboxReadWire(state.range(0));
   redisReader* reader = redisReaderCreate();
   for (auto _ : state) {
-    redisReaderFeed(reader, wire.data(), wire.size());
-    void* raw = nullptr;
-    redisReaderGetReply(reader, &raw);
+    void* raw = ReadOne(reader, wire);
     benchmark::DoNotOptimize(raw);
     freeReplyObject(raw);
   }
@@ -233,13 +243,9 @@ BENCHMARK(BM_OutboxReadHiredisTree)->Arg(64);
 // The same reply built as a Reply in place and turned into outbox entries (the relay now).
 void BM_OutboxReadBuilder(benchmark::State& state) {
   const std::string wire = OutboxReadWire(state.range(0));
-  redisReader* reader = redisReaderCreate();
-  reader->fn = minishop::redis::ReplyBuilder();
+  redisReader* reader = ReplyReader();
   for (auto _ : state) {
-    redisReaderFeed(reader, wire.data(), wire.size());
-    void* raw = nullptr;
-    redisReaderGetReply(reader, &raw);
-    std::unique_ptr<minishop::redis::Reply> reply(static_cast<minishop::redis::Reply*>(raw));
+    OwnedReply reply(static_cast<minishop::redis::Reply*>(ReadOne(reader, wire)));
     auto entries = minishop::seckill::ParseReadReply(std::move(*reply));
     benchmark::DoNotOptimize(entries);
   }
