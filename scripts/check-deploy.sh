@@ -45,8 +45,9 @@ nginx_check() {
     "$ROOT/deploy/nginx/nginx.local.conf.template" --require NGINX_PREFIX NGINX_WORKERS \
     >"$d/nginx.conf"
   NGINX_LISTEN=127.0.0.1:8088 MINISHOP_UPSTREAM=127.0.0.1:8080 MINISHOP_WEB_ROOT="$d/www" \
+    PROMETHEUS_UPSTREAM=127.0.0.1:9095 \
     "$ROOT/scripts/render-template" "$ROOT/deploy/nginx/minishop.conf.template" \
-    --require NGINX_LISTEN MINISHOP_UPSTREAM MINISHOP_WEB_ROOT >"$d/minishop.conf"
+    --require NGINX_LISTEN MINISHOP_UPSTREAM MINISHOP_WEB_ROOT PROMETHEUS_UPSTREAM >"$d/minishop.conf"
   if grep -nF "\${" "$d/nginx.conf" "$d/minishop.conf"; then
     echo "unrendered placeholders above"
     return 1

@@ -3,7 +3,8 @@
 #   docker build -f deploy/docker/web.Dockerfile -t minishop-web .   (from the repository root)
 #
 # nginx renders deploy/nginx/minishop.conf.template at start from NGINX_LISTEN,
-# MINISHOP_UPSTREAM and MINISHOP_WEB_ROOT (the official image's templates mechanism).
+# MINISHOP_UPSTREAM, MINISHOP_WEB_ROOT and PROMETHEUS_UPSTREAM (the official image's
+# templates mechanism).
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /web
@@ -18,5 +19,6 @@ COPY --from=build /web/dist /usr/share/nginx/html
 COPY deploy/nginx/minishop.conf.template /etc/nginx/templates/default.conf.template
 ENV NGINX_LISTEN=80 \
     MINISHOP_UPSTREAM=gateway:8080 \
-    MINISHOP_WEB_ROOT=/usr/share/nginx/html
+    MINISHOP_WEB_ROOT=/usr/share/nginx/html \
+    PROMETHEUS_UPSTREAM=prometheus:9090
 EXPOSE 80
