@@ -269,10 +269,11 @@ stop_minishop() {
 nginx_pid() { live_pid "$STATE/nginx/nginx.pid" nginx; }
 
 start_nginx() {
-  local d="$STATE/nginx" web="$ROOT/web/dist"
+  local d="$STATE/nginx" web="$STATE/nginx/www"
   mkdir -p "$d/logs" "$d/temp"
+  # The app is copied there by publish_web (./minishop), readable by nginx's workers; until
+  # it is built, a page saying so (replaced by the next `up` that builds the app).
   if [ ! -f "$web/index.html" ]; then
-    web="$d/placeholder"
     mkdir -p "$web"
     cat >"$web/index.html" <<EOF
 <!doctype html>
@@ -280,15 +281,16 @@ start_nginx() {
 <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
 <h1>MiniShop</h1>
 <p>The API runs behind this server at <a href="/api/v1/sales">/api/v1/sales</a>.</p>
-<p>The web app is not built yet: <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>,
-then reload this page.</p>
+<p>The web app is not built yet (it needs Node.js 20.19 or newer): see the warnings of
+<code>./minishop up</code>, fix them, run <code>./minishop up</code> again and reload this page.</p>
 </body></html>
 EOF
   fi
   NGINX_PREFIX="$d" NGINX_WORKERS=2 "$ROOT/scripts/render-template" \
     "$ROOT/deploy/nginx/nginx.local.conf.template" >"$d/nginx.conf"
   NGINX_LISTEN="127.0.0.1:$NGINX_PORT" MINISHOP_UPSTREAM="127.0.0.1:$HTTP_PORT" \
-    MINISHOP_WEB_ROOT="$web" "$ROOT/scripts/render-template" \
+    MINISHOP_WEB_ROOT="$web" PROMETHEUS_UPSTREAM="127.0.0.1:$PROMETHEUS_PORT" \
+    "$ROOT/scripts/render-template" \
     "$ROOT/deploy/nginx/minishop.conf.template" >"$d/minishop.conf"
   nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" ||
     die "nginx did not start; see $(log_of nginx)"

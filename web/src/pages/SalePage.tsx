@@ -125,7 +125,7 @@ export function SalePage({ saleId }: { saleId: number }) {
   const now = upcoming ? fineNow : coarseNow;
   const clockFailed = useClock((s) => s.failed && s.estimate === null);
   return (
-    <div className="space-y-4">
+    <div className="space-y-4" data-ready={sale !== undefined && now !== null ? "true" : undefined}>
       <p><Link href="/" className="text-sm text-indigo-800 underline">← All sales</Link></p>
       {query.isError && <QueryProblem error={query.error} updatedAt={query.dataUpdatedAt} what="this sale" />}
       {query.isPending && <p role="status">Loading the sale…</p>}
@@ -148,7 +148,7 @@ export function SalePage({ saleId }: { saleId: number }) {
             </Card>
             <Card>
               {clockFailed && <p role="alert" className="mb-2 text-sm text-red-800">The server clock cannot be reached: no countdown until it can.</p>}
-              {now !== null && now < sale.starts_at_ms && <div className="mb-4"><Countdown sale={sale} now={now} /></div>}
+              {now !== null && upcoming && <div className="mb-4"><Countdown sale={sale} now={now} /></div>}
               <BuyPanel sale={sale} now={now} />
             </Card>
           </div>
