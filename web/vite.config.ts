@@ -15,7 +15,6 @@ export default defineConfig({
     VitePWA({
       registerType: "autoUpdate",
       injectRegister: false,
-      includeAssets: ["favicon.svg", "icons/*.png"],
       manifest: {
         name: "MiniShop flash sales",
         short_name: "MiniShop",
