@@ -14,8 +14,8 @@ export function ClockInfo() {
   return (
     <span className="group relative inline-block">
       <button type="button" aria-describedby={id} className="rounded-full border border-slate-400 px-2 text-xs text-slate-700"
-        aria-label="About the clock" data-testid="clock-info">
-        ±{estimate ? `${Math.ceil(estimate.uncertaintyMs)} ms` : "?"}
+        data-testid="clock-info">
+        <span className="sr-only">Server clock accuracy </span>±{estimate ? `${Math.ceil(estimate.uncertaintyMs)} ms` : "?"}
       </button>
       <span role="tooltip" id={id}
         className="invisible absolute left-1/2 top-full z-10 mt-2 w-72 -translate-x-1/2 rounded-md bg-slate-900 p-2 text-xs text-white opacity-0 shadow-lg transition group-focus-within:visible group-focus-within:opacity-100 group-hover:visible group-hover:opacity-100">
