@@ -17,9 +17,15 @@ function Plot({ data, unit }: { data: RangeData; unit: string }) {
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height: 180,
-      legend: { show: true },
+      legend: { show: true, live: false },
       scales: { x: { time: true } },
-      axes: [{}, { label: unit, size: 56 }],
+      axes: [
+        {
+          space: 70,
+          values: (_u, splits) => splits.map((t) => new Date(t * 1000).toLocaleTimeString("en-GB", { hour12: false })),
+        },
+        { label: unit, size: 56 },
+      ],
       series: [
         {},
         ...data.series.map((s, i) => ({

@@ -51,15 +51,15 @@ export function Layout({ children }: { children: ReactNode }) {
             <img src="/favicon.svg" alt="" width="28" height="28" />
             MiniShop
           </Link>
-          <nav aria-label="Main" className="flex flex-1 flex-wrap items-center gap-1">
+          <nav aria-label="Main" className="order-last flex w-full flex-wrap items-center gap-1 sm:order-none sm:w-auto sm:flex-1">
             <NavLink href="/">Sales</NavLink>
             {user && <NavLink href="/orders">My orders</NavLink>}
             {user?.role === "admin" && <NavLink href="/admin">Admin</NavLink>}
           </nav>
-          <div className="flex items-center gap-2 text-sm">
+          <div className="ml-auto flex min-w-0 items-center gap-2 text-sm sm:ml-0">
             {user ? (
               <>
-                <span className="max-w-[12rem] truncate text-slate-600" title={user.email}>{user.email}</span>
+                <span className="max-w-[9rem] truncate text-slate-600 sm:max-w-[14rem]" title={user.email}>{user.email}</span>
                 <button type="button" onClick={onLogout} className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100">
                   Log out
                 </button>

@@ -12,14 +12,14 @@ export const kCharts = [
   },
   {
     id: "answers",
-    title: "Sale and purchase answers by status",
+    title: "Answers on /sales routes by status",
     unit: "answers/s",
     expr: 'sum by (status) (rate(minishop_http_requests_total{route="sales"}[15s]))',
     legend: (m: Record<string, string>) => `HTTP ${m.status ?? "?"}`,
   },
   {
     id: "p99",
-    title: "p99 latency",
+    title: "p99 latency, all routes",
     unit: "ms",
     expr: "1000 * histogram_quantile(0.99, sum by (le) (rate(minishop_http_request_duration_seconds_bucket[30s])))",
     legend: () => "p99",

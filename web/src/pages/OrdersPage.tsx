@@ -7,7 +7,7 @@ import { Link } from "../router";
 import { useAuth } from "../store/auth";
 import { QueryProblem, timeOf } from "../components/Status";
 
-const icons: Record<string, string> = { awaiting_payment: "⏳", paid: "✓", cancelled: "✕", expired: "■" };
+const icons: Record<string, string> = { awaiting_payment: "◷", paid: "✓", cancelled: "✕", expired: "■" };
 
 export function statusText(status: string): string {
   return orderPhaseText[status as OrderPhase] ?? status;

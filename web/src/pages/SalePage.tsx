@@ -23,7 +23,7 @@ function Countdown({ sale, now }: { sale: Sale; now: number }) {
   const left = sale.starts_at_ms - now;
   return (
     <div>
-      <p className="text-sm font-medium text-slate-600">Starts in</p>
+      <p className="text-sm font-medium text-slate-600">{left > 0 ? "Starts in" : "Started: the sale is live"}</p>
       <p className="tabular font-mono text-4xl font-bold tracking-tight sm:text-5xl" data-testid="countdown">
         {formatCountdown(left)}
       </p>
@@ -65,7 +65,7 @@ const stateTone: Record<PurchaseState["kind"], string> = {
 
 function StatusIcon({ state }: { state: PurchaseState }) {
   const icon = state.kind === "rejected" ? "✕" : state.kind === "order"
-    ? (state.phase === "paid" ? "✓" : state.phase === "awaiting_payment" ? "⏳" : "■") : "…";
+    ? (state.phase === "paid" ? "✓" : state.phase === "awaiting_payment" ? "◷" : "■") : "…";
   return <span aria-hidden="true" className="mr-1">{icon}</span>;
 }
 
