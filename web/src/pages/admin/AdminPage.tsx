@@ -28,7 +28,7 @@ export default function AdminPage() {
             <caption className="sr-only">Sales</caption>
             <thead className="bg-slate-100">
               <tr><th scope="col" className="p-2">Id</th><th scope="col" className="p-2">Product</th><th scope="col" className="p-2">State</th>
-                <th scope="col" className="p-2">Stock left</th><th scope="col" className="p-2">Price</th><th scope="col" className="p-2">Starts</th></tr>
+                <th scope="col" className="p-2">Stock left</th><th scope="col" className="hidden p-2 sm:table-cell">Price</th><th scope="col" className="p-2">Starts</th></tr>
             </thead>
             <tbody>
               {sales.map((s) => (
@@ -37,7 +37,7 @@ export default function AdminPage() {
                   <td className="p-2"><Link href={`/admin/sales/${s.id}`} className="font-medium text-indigo-800 underline">{s.product_name}</Link></td>
                   <td className="p-2"><PhaseBadge phase={salePhase(s, now ?? Date.now())} /></td>
                   <td className="tabular p-2">{s.stock_left ?? "?"} / {s.stock_total}</td>
-                  <td className="p-2">{formatPrice(s.price_cents)}</td>
+                  <td className="hidden p-2 sm:table-cell">{formatPrice(s.price_cents)}</td>
                   <td className="p-2">{new Date(s.starts_at_ms).toLocaleString("en-GB")}</td>
                 </tr>
               ))}
