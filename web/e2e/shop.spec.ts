@@ -3,14 +3,16 @@ import { expect, test, type Page } from "@playwright/test";
 import { admin, apiLogin, apiRegister, createSale, expectAccessible, shoot, uniqueEmail, useSession } from "./helpers";
 
 /** Resolves when the buy button enables, with the server's time asked right at that instant. */
-function watchEnable(page: Page): Promise<{ serverAfter: number; countdown: string | null }> {
-  return page.evaluate(() => new Promise<{ serverAfter: number; countdown: string | null }>((resolve) => {
+type Enabled = { serverAfter: number; countdown: string | null; disabledAtFirst: boolean };
+function watchEnable(page: Page): Promise<Enabled> {
+  return page.evaluate(() => new Promise<Enabled>((resolve) => {
+    const disabledAtFirst = document.querySelector<HTMLButtonElement>("[data-testid=buy]")?.disabled === true;
     const check = () => {
       const button = document.querySelector<HTMLButtonElement>("[data-testid=buy]");
       if (!button || button.disabled) return false;
       const countdown = document.querySelector("[data-testid=countdown]")?.textContent ?? null;
       observer.disconnect();
-      void fetch("/api/v1/time").then((r) => r.json()).then((j: { now_ms: number }) => resolve({ serverAfter: j.now_ms, countdown }));
+      void fetch("/api/v1/time").then((r) => r.json()).then((j: { now_ms: number }) => resolve({ serverAfter: j.now_ms, countdown, disabledAtFirst }));
       return true;
     };
     const observer = new MutationObserver(() => { check(); });
@@ -38,8 +40,7 @@ test("a shopper registers, watches the countdown, buys at the start with the key
   await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
 
   const sale = await createSale(request, { name: "E2E one-unit sneaker", stock: 1, startsInMs: 12_000 });
-  await page.reload();
-  await page.getByRole("link", { name: "E2E one-unit sneaker" }).first().click();
+  await page.goto(`/sales/${sale.id}`);
   const buy = page.getByTestId("buy");
   await expect(page.getByTestId("countdown")).toHaveText(/^00:00:\d\d\.\d{3}$/);
   await expect(buy).toBeDisabled();
@@ -50,7 +51,9 @@ test("a shopper registers, watches the countdown, buys at the start with the key
   await shoot(page, "sales");
   await page.getByRole("link", { name: "E2E one-unit sneaker" }).first().click();
 
+  await expect(buy).toBeDisabled();
   const enabled = await watchEnable(page);
+  expect(enabled.disabledAtFirst).toBe(true);
   expect(enabled.serverAfter).toBeGreaterThanOrEqual(sale.starts_at_ms);
   expect(enabled.countdown).toBe("00:00:00.000");
 
