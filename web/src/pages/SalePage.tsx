@@ -140,7 +140,7 @@ export function SalePage({ saleId }: { saleId: number }) {
             <Card>
               <dl className="grid grid-cols-2 gap-2 text-sm">
                 <dt className="text-slate-600">Price</dt><dd className="text-lg font-semibold">{formatPrice(sale.price_cents)}</dd>
-                <dt className="text-slate-600">Stock left</dt>
+                <dt className="text-slate-600">Stock left <span className="text-xs">(approx.)</span></dt>
                 <dd className="tabular text-lg font-semibold" data-testid="stock-left">{sale.stock_left ?? "?"} of {sale.stock_total}</dd>
                 <dt className="text-slate-600">Limit</dt><dd>{sale.limit_per_user} per shopper</dd>
                 <dt className="text-slate-600">Window</dt><dd>{timeOf(sale.starts_at_ms)} – {timeOf(sale.ends_at_ms)}</dd>
