@@ -25,7 +25,7 @@ http.interceptors.response.use(undefined, (error: unknown) => {
   if (axios.isAxiosError(error) && error.response?.status === 401 && useAuth.getState().token) {
     useAuth.getState().logout();
   }
-  return Promise.reject(error);
+  return Promise.reject(error instanceof Error ? error : new Error(String(error)));
 });
 
 export const api = {

@@ -40,12 +40,12 @@ describe("sampleClock", () => {
     const trueOffset = Date.UTC(2026, 5, 1) - 5_000; // server epoch = mono + trueOffset
     const source = {
       monotonic: () => mono,
-      fetchServerMs: async () => {
+      fetchServerMs: () => {
         mono += 2; // request leg
         wall += 3_600_000; // the user's clock jumps an hour forward in the middle of it
         const stamp = mono + trueOffset;
         mono += 2; // answer leg
-        return stamp;
+        return Promise.resolve(stamp);
       },
     };
     const e = estimateOffset(await sampleClock(source, 3))!;
@@ -61,10 +61,7 @@ describe("sampleClock", () => {
     let mono = 0;
     const source = {
       monotonic: () => (mono += 1),
-      fetchServerMs: async () => {
-        if (n++ % 2 === 0) throw new Error("network");
-        return 42;
-      },
+      fetchServerMs: () => (n++ % 2 === 0 ? Promise.reject(new Error("network")) : Promise.resolve(42)),
     };
     expect(await sampleClock(source, 4)).toHaveLength(2);
     await expect(sampleClock({ monotonic: () => 0, fetchServerMs: () => Promise.reject(new Error("down")) }, 3)).rejects.toThrow("down");

@@ -68,7 +68,7 @@ export async function sampleClock(source: ClockSource, count: number): Promise<C
       lastError = e;
     }
   }
-  if (samples.length === 0) throw lastError ?? new Error("no clock sample");
+  if (samples.length === 0) throw lastError instanceof Error ? lastError : new Error("no clock sample");
   return samples;
 }
 
