@@ -28,6 +28,7 @@ const kMessages: Record<string, string> = {
   not_found: "Not found.",
   network: "The server cannot be reached. Check your connection.",
   payment_declined: "The payment was declined.",
+  order_failed: "Your reservation could not become an order; its unit went back to stock. You may try again.",
 };
 
 export function messageFor(code: string, fallback?: string): string {

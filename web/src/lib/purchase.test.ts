@@ -222,6 +222,18 @@ describe("PurchaseFlow", () => {
     });
   });
 
+  it("stops polling when the server voided the reservation (failed), and lets the shopper buy again", async () => {
+    const h = harness({ purchase: [accepted], reservations: [reservation("pending"), reservation("failed")] });
+    h.flow.buy();
+    await settled(h.flow, "rejected");
+    expect(h.flow.state).toMatchObject({ code: "order_failed" });
+    expect(describeState(h.flow.state)).toMatch(/went back to stock/);
+    const polls = h.calls.reservations;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.calls.reservations).toBe(polls);
+    await vi.waitFor(() => expect(h.flow.canBuy()).toBe(true));
+  });
+
   it("resumes an earlier reservation after a reload", async () => {
     const h = harness({ reservations: [reservation("awaiting_payment", 11)], orders: [order("awaiting_payment")] });
     h.flow.resume();

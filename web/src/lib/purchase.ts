@@ -186,6 +186,7 @@ export class PurchaseFlow {
 
   /** Moves to the state a reservation status describes, polling while it is pending. */
   private async follow(s: ReservationStatus): Promise<void> {
+    if (s.status === "failed") return this.failed();
     if (s.status === "pending" || (s.status === "awaiting_payment" && !s.order_id)) {
       this.set({ kind: "pending", reservationId: s.reservation_id, stale: false });
       return this.poll(s.reservation_id);
@@ -215,9 +216,18 @@ export class PurchaseFlow {
         this.set({ kind: "pending", reservationId, stale: false });
         continue;
       }
+      if (s.status === "failed") return this.failed();
       if (kOrderPhases.includes(s.status) && s.order_id) return this.enterOrder(s.status as OrderPhase, s.order_id);
       this.set({ kind: "unknown", status: s.status, ...(s.order_id ? { orderId: s.order_id } : {}) });
     }
+  }
+
+  /**
+   * The order could not be written: the server voided the reservation and gave its unit and
+   * the shopper's quota back, so another click may buy again.
+   */
+  private failed(): void {
+    this.set({ kind: "rejected", code: "order_failed", status: 0, message: messageFor("order_failed") });
   }
 
   private async enterOrder(phase: OrderPhase, orderId: number): Promise<void> {

@@ -1,5 +1,6 @@
 // Validation of the admin's "new sale" form: the same rules as the API (inventory
-// ParseNewSale), checked before sending so that the admin sees every problem at once.
+// ParseNewSale, docs/decisions.md), checked before sending so that the admin sees every
+// problem at once; the API's answer is still shown if it refuses.
 import type { NewSale } from "../api/types";
 
 export interface SaleFormValues {
@@ -22,25 +23,43 @@ export function parseLocalDateTime(value: string): number {
   return value ? new Date(value).getTime() : Number.NaN;
 }
 
-export function validateSale(v: SaleFormValues): { errors: SaleFormErrors; sale: NewSale | null } {
+const kMaxPriceCents = 100_000_000;
+const kMaxStock = 100_000_000;
+const kDayMs = 86_400_000;
+/** Whether `text` holds a control character the API refuses (`allowed` ones excepted). */
+function hasControl(text: string, allowed = ""): boolean {
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if ((c < 0x20 || c === 0x7f) && !allowed.includes(ch)) return true;
+  }
+  return false;
+}
+
+/** Checks the form against the API's rules at `nowMs` (the server's clock when known). */
+export function validateSale(v: SaleFormValues, nowMs: number): { errors: SaleFormErrors; sale: NewSale | null } {
   const errors: SaleFormErrors = {};
   const name = v.productName.trim();
   if (!name) errors.productName = "Enter a product name.";
-  else if (new TextEncoder().encode(name).length > 200) errors.productName = "At most 200 bytes.";
-  if (new TextEncoder().encode(v.description).length > 4000) errors.description = "At most 4000 bytes.";
+  else if ([...name].length > 200) errors.productName = "At most 200 characters.";
+  else if (hasControl(name)) errors.productName = "No control characters.";
+  if ([...v.description].length > 4000) errors.description = "At most 4000 characters.";
+  else if (hasControl(v.description, "\n\t")) errors.description = "No control characters.";
   let priceCents = Number.NaN;
   if (!/^\d+(\.\d{1,2})?$/.test(v.price.trim())) errors.price = "Enter a price like 99 or 99.90 (0 or more).";
   else priceCents = Math.round(Number(v.price.trim()) * 100);
-  if (!Number.isNaN(priceCents) && priceCents > Number.MAX_SAFE_INTEGER) errors.price = "Too large.";
+  if (!Number.isNaN(priceCents) && priceCents > kMaxPriceCents) errors.price = "At most 1,000,000.00.";
   const stock = Number(v.stock);
-  if (!isInt(v.stock) || stock > 100_000_000) errors.stock = "A whole number from 0 to 100,000,000.";
+  if (!isInt(v.stock) || stock < 1 || stock > kMaxStock) errors.stock = "A whole number from 1 to 100,000,000.";
   const limit = Number(v.limitPerUser);
   if (!isInt(v.limitPerUser) || limit < 1 || limit > 1000) errors.limitPerUser = "A whole number from 1 to 1000.";
   const starts = parseLocalDateTime(v.startsAt);
   const ends = parseLocalDateTime(v.endsAt);
   if (!(starts > 0)) errors.startsAt = "Enter the start date and time.";
+  else if (starts > nowMs + 366 * kDayMs) errors.startsAt = "At most 366 days ahead.";
   if (!(ends > 0)) errors.endsAt = "Enter the end date and time.";
-  else if (starts > 0 && ends <= starts) errors.endsAt = "The end must be after the start.";
+  else if (ends <= nowMs) errors.endsAt = "The end is in the past: the sale would never open.";
+  else if (starts > 0 && ends - starts < 1000) errors.endsAt = "The end must be at least 1 s after the start.";
+  else if (starts > 0 && ends - starts > 90 * kDayMs) errors.endsAt = "A sale lasts at most 90 days.";
   if (Object.keys(errors).length > 0) return { errors, sale: null };
   const sale: NewSale = {
     product_name: name,

@@ -40,7 +40,7 @@ export default function NewSalePage() {
   const set = (key: keyof SaleFormValues) => (e: { target: { value: string } }) => setValues({ ...values, [key]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const { errors: found, sale } = validateSale(values);
+    const { errors: found, sale } = validateSale(values, serverNow() ?? Date.now());
     setErrors(found);
     if (sale) mutation.mutate(sale);
   };
