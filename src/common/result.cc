@@ -30,8 +30,12 @@ std::string_view CodeName(Code code) {
       return "payload_too_large";
     case Code::kHeadersTooLarge:
       return "headers_too_large";
+    case Code::kUriTooLong:
+      return "uri_too_long";
     case Code::kUnsupportedMediaType:
       return "unsupported_media_type";
+    case Code::kNotImplemented:
+      return "not_implemented";
     case Code::kRateLimited:
       return "rate_limited";
     case Code::kUnavailable:

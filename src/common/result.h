@@ -11,7 +11,7 @@
 namespace minishop {
 
 // Every expected failure in MiniShop. The HTTP mapping lives in one table
-// (gateway/http_errors.cc); everything else only names the code.
+// (net/http_types.cc, StatusFor); everything else only names the code.
 enum class Code {
   kOk = 0,
   kBadRequest,    // malformed JSON, wrong types, invalid values
@@ -26,7 +26,9 @@ enum class Code {
   kEnded,
   kPayloadTooLarge,
   kHeadersTooLarge,
+  kUriTooLong,  // a request line longer than the header limit
   kUnsupportedMediaType,
+  kNotImplemented,  // a transfer coding (or other protocol feature) the server does not implement
   kRateLimited,
   kUnavailable,  // a dependency is down or overloaded: retry later
   kTimeout,      // a dependency did not answer within its deadline

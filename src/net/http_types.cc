@@ -33,8 +33,12 @@ http::status StatusFor(Code code) {
       return http::status::payload_too_large;
     case Code::kHeadersTooLarge:
       return http::status::request_header_fields_too_large;
+    case Code::kUriTooLong:
+      return http::status::uri_too_long;
     case Code::kUnsupportedMediaType:
       return http::status::unsupported_media_type;
+    case Code::kNotImplemented:
+      return http::status::not_implemented;
     case Code::kRateLimited:
       return http::status::too_many_requests;
     case Code::kUnavailable:
