@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "common/clock.h"
+#include "common/trace_context.h"
 #include "infra/pg/async.h"
 
 namespace minishop::gateway {
@@ -201,13 +202,14 @@ const inventory::SaleCatalog::Snapshot& Gateway::Catalog() {
 }
 
 std::string Gateway::TraceParent(const net::Request& request) {
+  // Validated here because it travels on to Redis, RabbitMQ and PostgreSQL: an invalid one
+  // restarts the trace (W3C Trace Context §3.2) and is never passed on.
+  // Several traceparent fields combine into a list, which is not a valid value.
   auto it = request.message.find("traceparent");
-  if (it != request.message.end() && it->value().size() == 55) return std::string(it->value());
-  char buf[56];
-  std::snprintf(buf, sizeof(buf), "00-%016llx%016llx-%016llx-01",
-                static_cast<unsigned long long>(rng_()), static_cast<unsigned long long>(rng_()),
-                static_cast<unsigned long long>(rng_()));
-  return buf;
+  if (it != request.message.end() && request.message.count("traceparent") == 1) {
+    if (std::optional<std::string> tp = NormalizeTraceParent(it->value())) return std::move(*tp);
+  }
+  return MakeTraceParent(rng_(), rng_(), rng_());
 }
 
 asio::awaitable<Result<net::Response>> Gateway::Ready() {
