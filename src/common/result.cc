@@ -8,6 +8,8 @@ std::string_view CodeName(Code code) {
       return "ok";
     case Code::kBadRequest:
       return "bad_request";
+    case Code::kInvalidJson:
+      return "invalid_json";
     case Code::kUnauthorized:
       return "unauthorized";
     case Code::kForbidden:

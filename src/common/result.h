@@ -14,7 +14,8 @@ namespace minishop {
 // (net/http_types.cc, StatusFor); everything else only names the code.
 enum class Code {
   kOk = 0,
-  kBadRequest,    // malformed JSON, wrong types, invalid values
+  kBadRequest,    // wrong types, invalid values
+  kInvalidJson,   // a body that is not JSON, or JSON with duplicate object keys
   kUnauthorized,  // missing, forged or expired token; bad credentials
   kForbidden,     // authenticated but not allowed (e.g. not admin)
   kNotFound,      // unknown sale, order, route

@@ -10,6 +10,7 @@ http::status StatusFor(Code code) {
     case Code::kOk:
       return http::status::ok;
     case Code::kBadRequest:
+    case Code::kInvalidJson:
       return http::status::bad_request;
     case Code::kUnauthorized:
       return http::status::unauthorized;
