@@ -8,6 +8,8 @@ std::string_view CodeName(Code code) {
       return "ok";
     case Code::kBadRequest:
       return "bad_request";
+    case Code::kInvalidJson:
+      return "invalid_json";
     case Code::kUnauthorized:
       return "unauthorized";
     case Code::kForbidden:
@@ -30,8 +32,12 @@ std::string_view CodeName(Code code) {
       return "payload_too_large";
     case Code::kHeadersTooLarge:
       return "headers_too_large";
+    case Code::kUriTooLong:
+      return "uri_too_long";
     case Code::kUnsupportedMediaType:
       return "unsupported_media_type";
+    case Code::kNotImplemented:
+      return "not_implemented";
     case Code::kRateLimited:
       return "rate_limited";
     case Code::kUnavailable:

@@ -11,10 +11,11 @@
 namespace minishop {
 
 // Every expected failure in MiniShop. The HTTP mapping lives in one table
-// (gateway/http_errors.cc); everything else only names the code.
+// (net/http_types.cc, StatusFor); everything else only names the code.
 enum class Code {
   kOk = 0,
-  kBadRequest,    // malformed JSON, wrong types, invalid values
+  kBadRequest,    // wrong types, invalid values
+  kInvalidJson,   // a body that is not JSON, or JSON with duplicate object keys
   kUnauthorized,  // missing, forged or expired token; bad credentials
   kForbidden,     // authenticated but not allowed (e.g. not admin)
   kNotFound,      // unknown sale, order, route
@@ -26,7 +27,9 @@ enum class Code {
   kEnded,
   kPayloadTooLarge,
   kHeadersTooLarge,
+  kUriTooLong,  // a request line longer than the header limit
   kUnsupportedMediaType,
+  kNotImplemented,  // a transfer coding (or other protocol feature) the server does not implement
   kRateLimited,
   kUnavailable,  // a dependency is down or overloaded: retry later
   kTimeout,      // a dependency did not answer within its deadline

@@ -104,7 +104,7 @@ asio::awaitable<Result<net::Response>> Gateway::MyReservation(const auth::Claims
 asio::awaitable<Result<net::Response>> Gateway::CreateSale(const net::Request& request) {
   Result<nlohmann::json> body = ParseJsonBody(request);
   if (!body.ok()) co_return body.error();
-  Result<inventory::Sale> parsed = inventory::ParseNewSale(*body);
+  Result<inventory::Sale> parsed = inventory::ParseNewSale(*body, NowEpochMs());
   if (!parsed.ok()) co_return parsed.error();
   inventory::Sale draft = std::move(*parsed);
   // Named, not a temporary in the co_await: GCC 12 destroys lambda temporaries

@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
 #include "common/clock.h"
+#include "common/trace_context.h"
 #include "infra/pg/async.h"
 
 namespace minishop::gateway {
@@ -19,15 +21,47 @@ Error BadMethod() {
 }
 }  // namespace
 
+Result<nlohmann::json> ParseStrictJson(std::string_view text) {
+  // Per open object, the keys seen so far; a duplicate or a NUL (which no later store keeps:
+  // PostgreSQL text refuses it) marks the whole body invalid.
+  std::vector<std::vector<std::string>> keys;
+  const char* problem = nullptr;
+  auto check = [&keys, &problem](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      keys.emplace_back();
+    } else if (event == Event::object_end) {
+      keys.pop_back();
+    } else if (event == Event::key || (event == Event::value && parsed.is_string())) {
+      const std::string& s = parsed.get_ref<const std::string&>();
+      if (s.find('\0') != std::string::npos && problem == nullptr)
+        problem = "strings in the body must not contain U+0000";
+      if (event == Event::key) {
+        std::vector<std::string>& seen = keys.back();
+        if (std::find(seen.begin(), seen.end(), s) != seen.end()) {
+          if (problem == nullptr) problem = "duplicate object key in the body (RFC 7493 §2.3)";
+        } else {
+          seen.push_back(s);
+        }
+      }
+    }
+    return true;
+  };
+  nlohmann::json body = nlohmann::json::parse(text, check, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return MakeError(Code::kInvalidJson, "body is not valid JSON");
+  if (problem != nullptr) return MakeError(Code::kInvalidJson, problem);
+  return body;
+}
+
 Result<nlohmann::json> ParseJsonBody(const net::Request& request) {
   const auto& msg = request.message;
   auto ct = msg.find(http::field::content_type);
   if (ct != msg.end() && ct->value().find("application/json") == std::string_view::npos)
     return MakeError(Code::kUnsupportedMediaType, "body must be application/json");
   if (msg.body().empty()) return nlohmann::json::object();
-  nlohmann::json body = nlohmann::json::parse(msg.body(), nullptr, false);
-  if (body.is_discarded()) return MakeError(Code::kBadRequest, "body is not valid JSON");
-  if (!body.is_object()) return MakeError(Code::kBadRequest, "body must be a JSON object");
+  Result<nlohmann::json> body = ParseStrictJson(msg.body());
+  if (!body.ok()) return body;
+  if (!body->is_object()) return MakeError(Code::kInvalidJson, "body must be a JSON object");
   return body;
 }
 
@@ -201,13 +235,14 @@ const inventory::SaleCatalog::Snapshot& Gateway::Catalog() {
 }
 
 std::string Gateway::TraceParent(const net::Request& request) {
+  // Validated here because it travels on to Redis, RabbitMQ and PostgreSQL: an invalid one
+  // restarts the trace (W3C Trace Context §3.2) and is never passed on.
+  // Several traceparent fields combine into a list, which is not a valid value.
   auto it = request.message.find("traceparent");
-  if (it != request.message.end() && it->value().size() == 55) return std::string(it->value());
-  char buf[56];
-  std::snprintf(buf, sizeof(buf), "00-%016llx%016llx-%016llx-01",
-                static_cast<unsigned long long>(rng_()), static_cast<unsigned long long>(rng_()),
-                static_cast<unsigned long long>(rng_()));
-  return buf;
+  if (it != request.message.end() && request.message.count("traceparent") == 1) {
+    if (std::optional<std::string> tp = NormalizeTraceParent(it->value())) return std::move(*tp);
+  }
+  return MakeTraceParent(rng_(), rng_(), rng_());
 }
 
 asio::awaitable<Result<net::Response>> Gateway::Ready() {

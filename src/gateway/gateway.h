@@ -114,8 +114,14 @@ class Gateway final : public net::HttpHandler {
   std::unique_ptr<order::PaymentProvider> payments_;  // created on first use
 };
 
-// Parses a JSON request body: kUnsupportedMediaType for a non-JSON content type,
-// kBadRequest for malformed JSON or a non-object. An empty body is an empty object.
+// Parses JSON as I-JSON (RFC 7493) requires of what a client sends: kInvalidJson for text
+// that is not JSON, an object with a duplicate key (RFC 8259 §4 leaves its meaning open, so a
+// proxy or a log may read another value than the server), or a string holding U+0000.
+Result<nlohmann::json> ParseStrictJson(std::string_view text);
+
+// Parses a JSON request body with ParseStrictJson: kUnsupportedMediaType for a non-JSON
+// content type, kInvalidJson for a body that ParseStrictJson refuses or that is not an
+// object. An empty body is an empty object.
 Result<nlohmann::json> ParseJsonBody(const net::Request& request);
 
 // Parses a positive decimal id path segment; nullopt for anything else.

@@ -22,9 +22,28 @@ TEST(ParseJsonBodyTest, AcceptsObjectsAndEmptyBody) {
 }
 
 TEST(ParseJsonBodyTest, RejectsMalformedAndNonObjects) {
-  EXPECT_EQ(ParseJsonBody(WithBody("{\"a\":")).code(), Code::kBadRequest);
-  EXPECT_EQ(ParseJsonBody(WithBody("[1,2]")).code(), Code::kBadRequest);
+  EXPECT_EQ(ParseJsonBody(WithBody("{\"a\":")).code(), Code::kInvalidJson);
+  EXPECT_EQ(ParseJsonBody(WithBody("[1,2]")).code(), Code::kInvalidJson);
+  EXPECT_EQ(ParseJsonBody(WithBody("\xff")).code(), Code::kInvalidJson);
+  EXPECT_EQ(ParseJsonBody(WithBody("{\"a\":\"\xc3\"}")).code(), Code::kInvalidJson);
   EXPECT_EQ(ParseJsonBody(WithBody("{}", "text/plain")).code(), Code::kUnsupportedMediaType);
+}
+
+// RFC 7493 §2.3: a body with a duplicate key means different things to different readers.
+TEST(ParseJsonBodyTest, RejectsDuplicateKeysAtAnyDepth) {
+  for (const char* body : {R"({"quantity":1,"quantity":5})", R"({"a":{"b":1,"b":1}})",
+                           R"({"a":[{"x":1},{"y":2,"y":3}]})", R"({"a":1,"\u0061":2})"}) {
+    Result<nlohmann::json> r = ParseJsonBody(WithBody(body));
+    EXPECT_EQ(r.code(), Code::kInvalidJson) << body;
+  }
+  // The same key in sibling objects is no duplicate.
+  EXPECT_TRUE(ParseJsonBody(WithBody(R"({"a":{"k":1},"b":{"k":2},"c":[{"k":3},{"k":4}]})")).ok());
+}
+
+TEST(ParseJsonBodyTest, RejectsStringsHoldingNul) {
+  EXPECT_EQ(ParseJsonBody(WithBody(R"({"email":"a\u0000b"})")).code(), Code::kInvalidJson);
+  EXPECT_EQ(ParseJsonBody(WithBody(R"({"a\u0000":1})")).code(), Code::kInvalidJson);
+  EXPECT_EQ(ParseJsonBody(WithBody(R"({"a":["\u0000"]})")).code(), Code::kInvalidJson);
 }
 
 TEST(ParseIdTest, AcceptsOnlyPositiveDecimals) {

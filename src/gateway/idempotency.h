@@ -21,7 +21,8 @@
 
 namespace minishop::gateway {
 
-// The Idempotency-Key header, if present. kBadRequest for an empty or over-long key.
+// The Idempotency-Key header, if present. kBadRequest for an empty or over-long key, one
+// with a byte outside printable ASCII, or several Idempotency-Key fields.
 Result<std::optional<std::string>> IdempotencyKeyOf(const net::Request& request);
 
 // Hex SHA-256 of what identifies a request: `scope` (e.g. "pay:42") and the body.

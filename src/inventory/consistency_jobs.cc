@@ -28,16 +28,13 @@ ConsistencyJobs::ConsistencyJobs(const Config& config, MetricsRegistry& metrics)
 ConsistencyJobs::~ConsistencyJobs() { Stop(); }
 
 void ConsistencyJobs::Start() {
-  thread_.Start("inv-consistency", [this] { Run(); }, config_.server.background_nice);
+  thread_.Start(
+      "inv-consistency", [this] { Run(); }, config_.server.background_nice);
 }
 
-void ConsistencyJobs::Stop() {
-  thread_.Stop();
-}
+void ConsistencyJobs::Stop() { thread_.Stop(); }
 
-bool ConsistencyJobs::Stopping() {
-  return thread_.stopping();
-}
+bool ConsistencyJobs::Stopping() { return thread_.stopping(); }
 
 Status ConsistencyJobs::EnsurePg() {
   if (pg_ != nullptr) return OkStatus();
@@ -82,9 +79,9 @@ Status ConsistencyJobs::RebuildMissing() {
 }
 
 bool SaleIsFinal(const Sale& sale, const Config& config, int64_t now_epoch_ms) {
-  const int64_t settle_ms = config.order.payment_deadline_ms + config.order.expiry_scan_interval_ms +
-                            config.order.return_retry_after_ms +
-                            config.inventory.reconcile_interval_ms;
+  const int64_t settle_ms =
+      config.order.payment_deadline_ms + config.order.expiry_scan_interval_ms +
+      config.order.return_retry_after_ms + config.inventory.reconcile_interval_ms;
   return now_epoch_ms > sale.ends_at_ms + settle_ms;
 }
 

@@ -25,7 +25,7 @@ asio::awaitable<Result<Reply>> Run(redis::AsyncClient& redis, std::vector<std::s
 // Every field of hash `key`, in HSCAN pages (infra/redis/reply.h: never one blocking
 // HGETALL of a sale's hundreds of thousands of buyers).
 asio::awaitable<Result<std::vector<redis::HashField>>> HashEntries(redis::AsyncClient& redis,
-                                                                    std::string key) {
+                                                                   std::string key) {
   std::vector<redis::HashField> out;
   std::string cursor = "0";
   do {
@@ -143,8 +143,7 @@ nlohmann::json EvaluateStats(const StatsInput& in) {
   const int64_t live_units = pg_units - in.pg_kept_units;
   const int64_t drift = in.redis_stock + reserved_units - in.redis_kept_units - in.initial_stock;
   nlohmann::json invariants = {
-      {"i1_no_oversell",
-       live_units <= in.initial_stock && in.redis_stock >= 0 && drift == 0},
+      {"i1_no_oversell", live_units <= in.initial_stock && in.redis_stock >= 0 && drift == 0},
       {"i2_per_user_limit",
        max_redis_user <= in.limit_per_user && max_pg_user <= in.limit_per_user},
       {"i3_no_lost_order", every_reservation_ordered},
@@ -165,6 +164,8 @@ nlohmann::json EvaluateStats(const StatsInput& in) {
           {"returned_orders_redis", in.redis_returned.size()},
           {"returned_units_redis", returned_units},
           {"returns_pending", in.pg_returns_pending},
+          {"failed_reservations", in.redis_failed_reservations},
+          {"failed_units", in.redis_failed_units},
           {"stock_drift", drift},
           {"invariants", invariants}};
 }
@@ -226,6 +227,9 @@ asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg:
       in.redis_kept_units = value;
     } else if (f.field.rfind("o:", 0) == 0) {
       in.redis_returned[std::strtoll(f.field.c_str() + 2, nullptr, 10)] = value;
+    } else if (f.field.rfind("r:", 0) == 0) {
+      ++in.redis_failed_reservations;
+      in.redis_failed_units += value;
     }
   }
   Result<Reply> stock = co_await Run(redis, Argv("GET", seckill::StockKey(sale.id)));

@@ -48,6 +48,9 @@ struct StatsInput {
   int64_t pg_returns_pending = 0;  // closed orders whose saga step is not finished
   std::unordered_map<int64_t, int64_t> redis_returned;
   int64_t redis_kept_units = 0;  // returned units whose buyer quota was kept
+  // Reservations PostgreSQL refused, voided with their units returned (order/saga.h).
+  int64_t redis_failed_reservations = 0;
+  int64_t redis_failed_units = 0;
 };
 nlohmann::json EvaluateStats(const StatsInput& in);
 

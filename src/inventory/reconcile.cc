@@ -39,6 +39,7 @@ struct RedisState {
   std::map<std::string, std::string> status;
   std::map<int64_t, int64_t> returned;  // order id → units
   int64_t kept_units = 0;
+  int64_t failed = 0;  // r:<rid>:<ts> marks of voided reservations
 };
 
 int64_t ToInt(const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); }
@@ -69,8 +70,9 @@ Result<PgState> LoadPg(pg::Connection& db, const Sale& sale) {
 }
 
 Result<RedisState> LoadRedis(redis::SyncClient& redis, int64_t sale_id) {
-  auto head = redis.Pipeline({{"EXISTS", seckill::MetaKey(sale_id)}, {"GET", seckill::StockKey(sale_id)}},
-                             redis::SyncClient::ErrorReplies::kFail);
+  auto head =
+      redis.Pipeline({{"EXISTS", seckill::MetaKey(sale_id)}, {"GET", seckill::StockKey(sale_id)}},
+                     redis::SyncClient::ErrorReplies::kFail);
   if (!head.ok()) return head.error();
   RedisState st;
   st.meta = (*head)[0].integer == 1;
@@ -88,6 +90,8 @@ Result<RedisState> LoadRedis(redis::SyncClient& redis, int64_t sale_id) {
       st.kept_units = ToInt(f.value);
     } else if (f.field.rfind("o:", 0) == 0) {
       st.returned[ToInt(f.field.substr(2))] = ToInt(f.value);
+    } else if (f.field.rfind("r:", 0) == 0) {
+      ++st.failed;
     }
   }
   return st;
@@ -96,6 +100,7 @@ Result<RedisState> LoadRedis(redis::SyncClient& redis, int64_t sale_id) {
 Drift Compare(const PgState& pg, const RedisState& rs) {
   Drift d;
   d.sale_in_redis = rs.meta;
+  d.failed_reservations = rs.failed;
   const bool rebuy = pg.sale.rebuy_after_return;
   std::map<int64_t, int64_t> expected;  // user → units
   int64_t kept = 0;
@@ -149,7 +154,8 @@ Drift Compare(const PgState& pg, const RedisState& rs) {
 // KEYS: stock, buyers, status, returned. ARGV: stock_total, kept_units, then counted lists:
 // users (user, units), closed orders (order_id, units), statuses (rid, value, live 0/1),
 // latest reservation per user (user, rid). Keeps a user's in-flight reservation (latest
-// status "pending") on top of PostgreSQL's units. Reply: {stock, Σ buyers}.
+// status "pending") on top of PostgreSQL's units, and the marks of voided reservations
+// (r:<rid>:<ts>, which no PostgreSQL row records). Reply: {stock, Σ buyers}.
 const redis::Script& RepairScript() {
   static const redis::Script script(R"lua(
 local total_stock, kept = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -170,7 +176,13 @@ local sum = 0
 for u, q in pairs(want) do
   if q > 0 then redis.call('HSET', KEYS[2], u, q); sum = sum + q end
 end
+local marks = {}
+local returned = redis.call('HGETALL', KEYS[4])
+for k = 1, #returned, 2 do
+  if string.sub(returned[k], 1, 2) == 'r:' then marks[returned[k]] = returned[k + 1] end
+end
 redis.call('DEL', KEYS[4])
+for field, units in pairs(marks) do redis.call('HSET', KEYS[4], field, units) end
 for _ = 1, count() do redis.call('HSET', KEYS[4], 'o:' .. ARGV[i], ARGV[i + 1]); i = i + 2 end
 if kept > 0 then redis.call('HSET', KEYS[4], 'kept_units', kept) end
 for _ = 1, count() do
@@ -248,9 +260,8 @@ Status OpenSale(redis::SyncClient& redis, const Sale& sale) {
       {"XGROUP", "CREATE", seckill::OutboxKey(sale.id), seckill::kRelayGroup, "0", "MKSTREAM"},
       {"SADD", seckill::kActiveSalesKey, std::to_string(sale.id)},
       {"HSET", seckill::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
-       std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user),
-       "price_cents", std::to_string(sale.price_cents), "stock_total",
-       std::to_string(sale.stock_total)}};
+       std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user), "price_cents",
+       std::to_string(sale.price_cents), "stock_total", std::to_string(sale.stock_total)}};
   auto replies = redis.Pipeline(cmds);
   if (!replies.ok()) return replies.error();
   for (const Reply& r : *replies) {
@@ -287,7 +298,9 @@ Status WaitForQuietQueue(const Config& config, redis::SyncClient& redis, int64_t
 
 }  // namespace
 
-int64_t Drift::total() const { return std::llabs(stock) + buyer_units + returns + statuses; }
+int64_t Drift::total() const {
+  return std::llabs(stock) + buyer_units + returns + statuses + failed_reservations;
+}
 
 nlohmann::json Drift::ToJson() const {
   return {{"total", total()},
@@ -297,6 +310,7 @@ nlohmann::json Drift::ToJson() const {
           {"statuses", statuses},
           {"in_flight_units", in_flight_units},
           {"returns_pending", returns_pending},
+          {"failed_reservations", failed_reservations},
           {"sale_in_redis", sale_in_redis}};
 }
 

@@ -25,13 +25,17 @@
 namespace minishop::inventory {
 
 struct Drift {
-  int64_t stock = 0;           // Redis stock minus what PostgreSQL implies
-  int64_t buyer_units = 0;     // Σ |buyers[user] − expected| over users
-  int64_t returns = 0;         // closed orders not returned in Redis, or returned but live
-  int64_t statuses = 0;        // orders whose Redis status differs from PostgreSQL
-  int64_t in_flight_units = 0; // reserved in Redis, not yet orders (not drift)
-  int64_t returns_pending = 0; // saga steps PostgreSQL started and Redis has not finished
-  bool sale_in_redis = true;   // false: the sale's keys are missing (rebuild needed)
+  int64_t stock = 0;            // Redis stock minus what PostgreSQL implies
+  int64_t buyer_units = 0;      // Σ |buyers[user] − expected| over users
+  int64_t returns = 0;          // closed orders not returned in Redis, or returned but live
+  int64_t statuses = 0;         // orders whose Redis status differs from PostgreSQL
+  int64_t in_flight_units = 0;  // reserved in Redis, not yet orders (not drift)
+  int64_t returns_pending = 0;  // saga steps PostgreSQL started and Redis has not finished
+  // Reservations PostgreSQL refused and the order worker voided (order/saga.h): consistent,
+  // but each is a shopper told "failed" and a dead letter waiting for an operator, so they
+  // count as drift until replayed.
+  int64_t failed_reservations = 0;
+  bool sale_in_redis = true;  // false: the sale's keys are missing (rebuild needed)
 
   int64_t total() const;
   nlohmann::json ToJson() const;

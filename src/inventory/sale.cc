@@ -1,7 +1,9 @@
 #include "inventory/sale.h"
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace minishop::inventory {
 namespace {
@@ -18,15 +20,46 @@ Status ReadInt(const nlohmann::json& body, const char* name, bool required, int6
   return OkStatus();
 }
 
-Status ReadString(const nlohmann::json& body, const char* name, bool required, size_t max_len,
-                  std::string& out) {
+// Characters in a UTF-8 string (the JSON parser has checked that it is UTF-8).
+size_t CodePoints(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// True when `text` holds a C0 control (other than those in `allowed`), DEL or a C1 control
+// (U+0080..U+009F, encoded C2 80..C2 9F): invisible in a shop window, and a way to forge
+// log lines.
+bool HasControl(std::string_view text, std::string_view allowed) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if ((u < 0x20 && allowed.find(text[i]) == std::string_view::npos) || u == 0x7F) return true;
+    if (u == 0xC2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) return true;
+    }
+  }
+  return false;
+}
+
+Status ReadString(const nlohmann::json& body, const char* name, bool required, size_t max_chars,
+                  std::string_view allowed_controls, std::string& out) {
   auto it = body.find(name);
   if (it == body.end())
     return required ? Status(Bad(std::string(name) + " is required")) : OkStatus();
   if (!it->is_string()) return Bad(std::string(name) + " must be a string");
   out = it->get<std::string>();
-  if (out.size() > max_len) return Bad(std::string(name) + " is too long");
+  if (CodePoints(out) > max_chars)
+    return Bad(std::string(name) + " is too long (at most " + std::to_string(max_chars) +
+               " characters)");
+  if (HasControl(out, allowed_controls))
+    return Bad(std::string(name) + " must not contain control characters");
   return OkStatus();
+}
+
+Status InRange(const char* name, int64_t v, int64_t min, int64_t max) {
+  if (v >= min && v <= max) return OkStatus();
+  return Bad(std::string(name) + " must be in " + std::to_string(min) + ".." + std::to_string(max));
 }
 
 Sale SaleFromRow(const pg::Rows& rows, size_t r) {
@@ -49,11 +82,21 @@ constexpr const char* kSaleColumns =
 
 }  // namespace
 
-Result<Sale> ParseNewSale(const nlohmann::json& body) {
+Result<Sale> ParseNewSale(const nlohmann::json& body, int64_t now_ms) {
   if (!body.is_object()) return Bad("body must be a JSON object");
+  static constexpr std::string_view kFields[] = {
+      "product_name",   "product_description", "price_cents", "stock",
+      "limit_per_user", "starts_at_ms",        "ends_at_ms",  "rebuy_after_return"};
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(std::begin(kFields), std::end(kFields), key) == std::end(kFields))
+      return Bad("unknown field " + nlohmann::json(key).dump() + " (a typo would be ignored)");
+  }
   Sale s;
-  Status st = ReadString(body, "product_name", true, 200, s.product_name);
-  if (st.ok()) st = ReadString(body, "product_description", false, 4000, s.product_description);
+  Status st = ReadString(body, "product_name", true, kMaxNameChars, "", s.product_name);
+  if (st.ok()) {
+    st = ReadString(body, "product_description", false, kMaxDescriptionChars, "\n\t",
+                    s.product_description);
+  }
   if (st.ok()) st = ReadInt(body, "price_cents", true, s.price_cents);
   if (st.ok()) st = ReadInt(body, "stock", true, s.stock_total);
   if (st.ok()) st = ReadInt(body, "limit_per_user", false, s.limit_per_user);
@@ -64,13 +107,20 @@ Result<Sale> ParseNewSale(const nlohmann::json& body) {
     if (!it->is_boolean()) return Bad("rebuy_after_return must be a boolean");
     s.rebuy_after_return = it->get<bool>();
   }
-  if (s.product_name.empty()) return Bad("product_name must not be empty");
-  if (s.price_cents < 0) return Bad("price_cents must be >= 0");
-  if (s.stock_total < 0 || s.stock_total > 100'000'000) return Bad("stock must be in 0..100000000");
-  if (s.limit_per_user < 1 || s.limit_per_user > 1000)
-    return Bad("limit_per_user must be in 1..1000");
+  if (s.product_name.find_first_not_of(" \t") == std::string::npos)
+    return Bad("product_name must not be empty");
+  if (st = InRange("price_cents", s.price_cents, 0, kMaxPriceCents); !st.ok()) return st.error();
+  if (st = InRange("stock", s.stock_total, 1, kMaxStock); !st.ok()) return st.error();
+  if (st = InRange("limit_per_user", s.limit_per_user, 1, kMaxLimitPerUser); !st.ok())
+    return st.error();
   if (s.starts_at_ms <= 0) return Bad("starts_at_ms must be a positive epoch time in ms");
+  if (s.starts_at_ms > now_ms + kMaxLeadMs) return Bad("starts_at_ms is more than 366 days ahead");
   if (s.ends_at_ms <= s.starts_at_ms) return Bad("ends_at_ms must be after starts_at_ms");
+  if (s.ends_at_ms <= now_ms) return Bad("ends_at_ms is in the past: the sale would never open");
+  if (s.ends_at_ms - s.starts_at_ms < kMinDurationMs)
+    return Bad("ends_at_ms must be at least 1 s after starts_at_ms");
+  if (s.ends_at_ms - s.starts_at_ms > kMaxDurationMs)
+    return Bad("ends_at_ms must be at most 90 days after starts_at_ms");
   return s;
 }
 

@@ -31,9 +31,22 @@ struct Sale {
   bool rebuy_after_return = false;
 };
 
-// Builds a new sale from an admin's JSON body. kBadRequest naming the field for a missing
-// field, a wrong type or an impossible value (negative price, end before start, ...).
-Result<Sale> ParseNewSale(const nlohmann::json& body);
+// Bounds of a new sale (docs/decisions.md, "Validating a new sale").
+inline constexpr size_t kMaxNameChars = 200;
+inline constexpr size_t kMaxDescriptionChars = 4000;
+inline constexpr int64_t kMaxPriceCents = 100'000'000;  // 1,000,000.00
+inline constexpr int64_t kMaxStock = 100'000'000;
+inline constexpr int64_t kMaxLimitPerUser = 1000;
+inline constexpr int64_t kMinDurationMs = 1'000;
+inline constexpr int64_t kMaxDurationMs = 90LL * 24 * 3600 * 1000;
+inline constexpr int64_t kMaxLeadMs = 366LL * 24 * 3600 * 1000;  // start at most this far ahead
+
+// Builds a new sale from an admin's JSON body, judged at `now_ms` (epoch ms). kBadRequest
+// with a message that names the field for: an unknown field, a missing field, a wrong type,
+// text too long or holding control characters (the description may hold newlines and tabs),
+// a price, stock or limit out of the bounds above, a window that has already ended, ends
+// before it starts, lasts under 1 s or over 90 days, or starts over 366 days ahead.
+Result<Sale> ParseNewSale(const nlohmann::json& body, int64_t now_ms);
 
 // {"id","product_name","product_description","price_cents","stock_total","limit_per_user",
 //  "starts_at_ms","ends_at_ms","rebuy_after_return"} plus "stock_left" when >= 0.

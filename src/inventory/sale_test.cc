@@ -10,9 +10,15 @@
 namespace minishop::inventory {
 namespace {
 
+constexpr int64_t kNow = 1'700'000'000'000;
+
 nlohmann::json ValidSale() {
-  return {{"product_name", "Sneaker"}, {"price_cents", 9900},  {"stock", 100},
-          {"limit_per_user", 1},       {"starts_at_ms", 1000}, {"ends_at_ms", 2000}};
+  return {{"product_name", "Sneaker"}, {"price_cents", 9900},         {"stock", 100},
+          {"limit_per_user", 1},       {"starts_at_ms", kNow + 1000}, {"ends_at_ms", kNow + 2000}};
+}
+
+Result<Sale> ParseNewSale(const nlohmann::json& body) {
+  return inventory::ParseNewSale(body, kNow);
 }
 
 TEST(ParseNewSaleTest, AcceptsValidSale) {
@@ -33,12 +39,71 @@ TEST(ParseNewSaleTest, NamesTheBadField) {
   body.erase("price_cents");
   EXPECT_EQ(ParseNewSale(body).error().message, "price_cents is required");
   body = ValidSale();
-  body["ends_at_ms"] = 1000;
+  body["ends_at_ms"] = kNow + 1000;
   EXPECT_EQ(ParseNewSale(body).error().message, "ends_at_ms must be after starts_at_ms");
   body = ValidSale();
   body["price_cents"] = -1;
   EXPECT_FALSE(ParseNewSale(body).ok());
   EXPECT_FALSE(ParseNewSale(nlohmann::json::array()).ok());
+}
+
+// Every value a sale cannot sensibly have is refused, naming its field; the bounds themselves
+// are accepted.
+TEST(ParseNewSaleTest, RefusesEveryAbsurdValueNamingTheField) {
+  struct Case {
+    const char* field;
+    nlohmann::json value;
+  };
+  const Case bad[] = {
+      {"ends_at_ms", kNow - 4000},  // already ended (with starts_at_ms = now - 5000 below)
+      {"ends_at_ms", kNow},
+      {"ends_at_ms", kNow + 1000 + kMaxDurationMs + 1},
+      {"ends_at_ms", kNow + 1500},  // lasts 0.5 s
+      {"starts_at_ms", kNow + kMaxLeadMs + 1},
+      {"starts_at_ms", 0},
+      {"price_cents", -1},
+      {"price_cents", kMaxPriceCents + 1},
+      {"stock", 0},
+      {"stock", kMaxStock + 1},
+      {"limit_per_user", 0},
+      {"limit_per_user", kMaxLimitPerUser + 1},
+      {"product_name", ""},
+      {"product_name", "   "},
+      {"product_name", std::string(kMaxNameChars + 1, 'x')},
+      {"product_name", "Sneaker\nSET stock 0"},
+      {"product_name", "Sneaker\x1b[31m"},
+      {"product_name", "Sneaker\x7f"},
+      {"product_name", "Sneaker\xc2\x85"},  // U+0085, a C1 control
+      {"product_description", std::string(kMaxDescriptionChars + 1, 'x')},
+      {"product_description", "bell\x07"},
+      {"rebuy_after_return", 1},
+      {"colour", "red"},  // unknown field
+  };
+  for (const Case& c : bad) {
+    nlohmann::json body = ValidSale();
+    body[c.field] = c.value;
+    if (std::string_view(c.field) == "ends_at_ms" && c.value == kNow - 4000)
+      body["starts_at_ms"] = kNow - 5000;
+    Result<Sale> s = ParseNewSale(body);
+    ASSERT_FALSE(s.ok()) << c.field << " = " << c.value.dump();
+    EXPECT_EQ(s.code(), Code::kBadRequest);
+    EXPECT_NE(s.error().message.find(c.field), std::string::npos) << s.error().message;
+  }
+  // At the bounds: accepted. Multi-byte characters count once.
+  nlohmann::json edge = ValidSale();
+  edge["product_name"] = std::string(kMaxNameChars - 1, 'x') + "\xc3\xa9";
+  edge["product_description"] = "line one\nline\ttwo";
+  edge["price_cents"] = kMaxPriceCents;
+  edge["stock"] = kMaxStock;
+  edge["limit_per_user"] = kMaxLimitPerUser;
+  edge["starts_at_ms"] = kNow - 5000;  // already running: opens at once
+  edge["ends_at_ms"] = kNow - 5000 + kMaxDurationMs;
+  Result<Sale> s = ParseNewSale(edge);
+  EXPECT_TRUE(s.ok()) << s.error().message;
+  edge["price_cents"] = 0;
+  edge["starts_at_ms"] = kNow + kMaxLeadMs;
+  edge["ends_at_ms"] = kNow + kMaxLeadMs + kMinDurationMs;
+  EXPECT_TRUE(ParseNewSale(edge).ok());
 }
 
 TEST(SaleCatalogTest, FindsSalesAndBumpsVersion) {
@@ -96,7 +161,7 @@ TEST(EvaluateStatsTest, PendingOutboxMeansNotYetOrdered) {
 TEST(EvaluateStatsTest, ReturnedUnitsKeepTheBooksBalanced) {
   StatsInput in;
   in.initial_stock = 2;
-  in.redis_stock = 1;               // one of two units came back
+  in.redis_stock = 1;                 // one of two units came back
   in.redis_units = {{1, 1}, {2, 1}};  // both shoppers keep their count (no rebuy)
   in.pg_units = {{1, 1}, {2, 1}};
   in.pg_kept_units = 1;

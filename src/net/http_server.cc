@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "net/http_framing.h"
 
 namespace minishop::net {
 namespace asio = boost::asio;
@@ -25,10 +26,20 @@ constexpr int64_t kNever = INT64_MAX;
 
 int64_t NowMs() { return NowSteadyUs() / 1000; }
 
-Code CodeForReadError(const boost::system::error_code& ec) {
-  if (ec == http::error::header_limit) return Code::kHeadersTooLarge;
+// `start_line_read`: whether the parser got through the request line before the error.
+Code CodeForReadError(const boost::system::error_code& ec, bool start_line_read) {
+  if (ec == http::error::header_limit) {
+    return start_line_read ? Code::kHeadersTooLarge : Code::kUriTooLong;
+  }
   if (ec == http::error::body_limit) return Code::kPayloadTooLarge;
   return Code::kBadRequest;
+}
+
+// Beast parses the request line as soon as it is whole; a header block that hit the limit
+// before that has a request line longer than the limit (414), otherwise too many or too
+// large fields (431).
+bool StartLineRead(const http::request_parser<http::string_body>& parser) {
+  return !parser.get().target().empty();
 }
 
 // True for errors where the client sent something we can answer with a 4xx, as opposed
@@ -108,6 +119,30 @@ asio::awaitable<void> SweepLoop(HttpLoopState* state) {
   }
 }
 
+// Answers a request that cannot be read (malformed, too large, faulty framing) and ends the
+// connection the way nginx's lingering close does: stop sending, then read and discard what
+// the client still sends for a while. Closing with unread bytes would make the kernel answer
+// with a reset, which can destroy the error response before the client reads it.
+asio::awaitable<void> RefuseAndClose(HttpLoopState* state, const ServerConfig* config,
+                                     HttpLoopState::ConnRef conn, tcp::socket& socket,
+                                     Response res) {
+  constexpr size_t kMaxDiscard = 1 << 20;
+  state->protocol_errors->Inc();
+  res.keep_alive(false);
+  res.prepare_payload();
+  state->Move(conn, state->busy, NowMs() + config->read_timeout_ms);
+  auto [wec, wn] = co_await http::async_write(socket, res, kAwait);
+  if (wec) co_return;
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  char scratch[4096];
+  for (size_t discarded = 0; discarded < kMaxDiscard;) {
+    auto [rec, n] = co_await socket.async_read_some(asio::buffer(scratch), kAwait);
+    if (rec) break;
+    discarded += n;
+  }
+}
+
 // Serves one connection until it closes, errs, times out or the server drains.
 asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
                               std::atomic<int64_t>* open, tcp::socket socket) {
@@ -116,7 +151,10 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
   socket.set_option(tcp::no_delay(true), ignored);
   auto remote = socket.remote_endpoint(ignored).address();
   const HttpLoopState::ConnRef conn = state->Add(&socket);
-  boost::beast::flat_buffer buffer(4096);
+  // Unbounded here: the parser's header and body limits bound what is read, so that an
+  // oversize header block is answered 431/414 rather than failing as a full buffer.
+  boost::beast::flat_buffer buffer;
+  buffer.reserve(4096);
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(config->max_header_bytes));
@@ -124,18 +162,23 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
     state->Move(conn, state->idle, NowMs() + config->idle_timeout_ms);
     if (state->draining) break;
     auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, kAwait);
+    std::optional<Error> framing;
+    if (!ec) framing = FramingError(parser.get().base());
+    if (framing) {
+      // Faulty framing: the body's end is unknown, so the connection cannot be reused.
+      co_await RefuseAndClose(state, config, conn, socket,
+                              ErrorResponse(*framing, parser.get().version() < 11 ? 10 : 11));
+      break;
+    }
     if (!ec && !parser.is_done()) {
       state->Move(conn, state->busy, NowMs() + config->read_timeout_ms);
       std::tie(ec, n) = co_await http::async_read(socket, buffer, parser, kAwait);
     }
     if (ec) {
       if (IsProtocolError(ec)) {
-        state->protocol_errors->Inc();
-        Response res = ErrorResponse(CodeForReadError(ec), ec.message());
-        res.keep_alive(false);
-        res.prepare_payload();
-        state->Move(conn, state->busy, NowMs() + config->read_timeout_ms);
-        co_await http::async_write(socket, res, kAwait);
+        co_await RefuseAndClose(
+            state, config, conn, socket,
+            ErrorResponse(CodeForReadError(ec, StartLineRead(parser)), ec.message()));
       }
       break;
     }

@@ -106,6 +106,82 @@ TEST_F(HttpServerTest, RejectsMalformedRequestWith400) {
   EXPECT_NE(out.find("\"code\":\"bad_request\""), std::string::npos) << out;
 }
 
+// RFC 9112 §6: every framing fault gets its 4xx/501 and the connection closes — what
+// follows the faulty request on the same connection is never answered.
+TEST_F(HttpServerTest, RefusesFaultyFramingAndCloses) {
+  const std::string next = "GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
+  struct Case {
+    std::string request;
+    std::string status;
+  };
+  const std::vector<Case> cases = {
+      {"POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "5\r\nhello\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+       "5\r\nhello\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nhello", "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"
+       "\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "501"},
+      // Invalid chunk sizes: not hex, negative, overflowing 64 bits, missing, over the limit.
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "10000000000000005\r\nhello\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\r\nhello\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffff\r\n", "413"},
+      // Content-Length that is not one number.
+      {"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+       "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\nhello", "400"},
+      {"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5x\r\n\r\nhello", "400"},
+  };
+  for (const Case& c : cases) {
+    std::string out = Raw(c.request + next);
+    EXPECT_EQ(out.substr(0, 12).substr(9), c.status) << c.request << "\n---\n" << out;
+    EXPECT_NE(out.find("\"error\":{\"code\""), std::string::npos) << out;
+    EXPECT_EQ(out.find("HTTP/1.1 200"), std::string::npos) << c.request << "\n---\n" << out;
+  }
+  // A valid chunked HTTP/1.1 request is read whole.
+  std::string ok =
+      Raw("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+          "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_NE(ok.find("{\"len\":5}"), std::string::npos) << ok;
+}
+
+// Whatever makes a header block too large — one huge field, many fields, a long request
+// line — is answered 431 or 414, never 400, also far past any buffer's size.
+TEST_F(HttpServerTest, OversizeHeaderBlocksAre431AndLongRequestLinesAre414) {
+  for (size_t size : {4'000u, 64u * 1024, 100u * 1024}) {
+    std::string out =
+        Raw("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(size, 'a') + "\r\n\r\n");
+    EXPECT_EQ(out.substr(0, 12), "HTTP/1.1 431") << size;
+    EXPECT_NE(out.find("\"code\":\"headers_too_large\""), std::string::npos) << out;
+  }
+  std::string many = "GET /x HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 400; ++i) many += "X-F" + std::to_string(i) + ": value\r\n";
+  EXPECT_EQ(Raw(many + "\r\n").substr(0, 12), "HTTP/1.1 431");
+  for (size_t size : {4'000u, 64u * 1024}) {
+    std::string out = Raw("GET /" + std::string(size, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(out.substr(0, 12), "HTTP/1.1 414") << size;
+    EXPECT_NE(out.find("\"code\":\"uri_too_long\""), std::string::npos) << out;
+  }
+}
+
 TEST_F(HttpServerTest, ShutdownClosesIdleConnections) {
   asio::io_context io;
   asio::ip::tcp::socket s(io);

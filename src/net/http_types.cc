@@ -10,6 +10,7 @@ http::status StatusFor(Code code) {
     case Code::kOk:
       return http::status::ok;
     case Code::kBadRequest:
+    case Code::kInvalidJson:
       return http::status::bad_request;
     case Code::kUnauthorized:
       return http::status::unauthorized;
@@ -33,8 +34,12 @@ http::status StatusFor(Code code) {
       return http::status::payload_too_large;
     case Code::kHeadersTooLarge:
       return http::status::request_header_fields_too_large;
+    case Code::kUriTooLong:
+      return http::status::uri_too_long;
     case Code::kUnsupportedMediaType:
       return http::status::unsupported_media_type;
+    case Code::kNotImplemented:
+      return http::status::not_implemented;
     case Code::kRateLimited:
       return http::status::too_many_requests;
     case Code::kUnavailable:

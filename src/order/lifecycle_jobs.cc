@@ -33,7 +33,8 @@ LifecycleJobs::LifecycleJobs(const Config& config, MetricsRegistry& metrics)
 LifecycleJobs::~LifecycleJobs() { Stop(); }
 
 void LifecycleJobs::Start() {
-  thread_.Start("order-lifecycle", [this] { Run(); }, config_.server.background_nice);
+  thread_.Start(
+      "order-lifecycle", [this] { Run(); }, config_.server.background_nice);
 }
 
 void LifecycleJobs::Stop() { thread_.Stop(); }

@@ -17,18 +17,25 @@ std::unique_ptr<pg::Connection> Database(const std::string& name) {
   EXPECT_TRUE(conn.ok()) << conn.error().message;
   if (!conn.ok()) return nullptr;
   EXPECT_TRUE(pg::Migrate(**conn).ok());
-  EXPECT_TRUE((*conn)->Exec("INSERT INTO sales (id, product_name, price_cents, stock_total,"
-                            " starts_at_ms, ends_at_ms) VALUES (1, 'p', 100, 10, 0, 1)")
+  EXPECT_TRUE((*conn)
+                  ->Exec("INSERT INTO sales (id, product_name, price_cents, stock_total,"
+                         " starts_at_ms, ends_at_ms) VALUES (1, 'p', 100, 10, 0, 1)")
                   .ok());
-  EXPECT_TRUE((*conn)->Exec("INSERT INTO users (id, email, password_hash)"
-                            " SELECT g, 'u' || g, 'x' FROM generate_series(1, 10) g")
+  EXPECT_TRUE((*conn)
+                  ->Exec("INSERT INTO users (id, email, password_hash)"
+                         " SELECT g, 'u' || g, 'x' FROM generate_series(1, 10) g")
                   .ok());
   return std::move(conn).value();
 }
 
 Reservation Make(int64_t user, int64_t sale = 1) {
   return Reservation{std::to_string(sale) + "-" + std::to_string(user) + "-1",
-                     sale, user, 1, 100, 1700000000000, "00-tp"};
+                     sale,
+                     user,
+                     1,
+                     100,
+                     1700000000000,
+                     "00-tp"};
 }
 
 const StoredOrder* Find(const WriteResult& r, const std::string& rid) {
@@ -56,8 +63,9 @@ TEST(OrderStoreIntegrationTest, BatchesAreIdempotentAndReturnEveryRow) {
   EXPECT_EQ(again->status, "awaiting_payment");
   EXPECT_EQ(again->sale_id, 1);
 
-  auto rows = db->Exec("SELECT quantity, price_cents, reserved_at_ms, traceparent FROM orders"
-                       " WHERE reservation_id = '1-3-1'");
+  auto rows = db->Exec(
+      "SELECT quantity, price_cents, reserved_at_ms, traceparent FROM orders"
+      " WHERE reservation_id = '1-3-1'");
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(rows->Get(0, 0), "1");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "common/clock.h"
 #include "infra/amqp/consumer.h"
@@ -12,6 +13,7 @@
 #include "infra/pg/connection.h"
 #include "infra/redis/script_runner.h"
 #include "infra/redis/sync_client.h"
+#include "order/saga.h"
 #include "seckill/keys.h"
 
 namespace minishop::order {
@@ -37,6 +39,10 @@ OrderWorker::OrderWorker(const Config& config, MetricsRegistry& metrics)
                                         "stage=\"order\"")),
       adopted_(metrics.GetCounter("minishop_order_adopted_units_total",
                                   "Units of orders whose reservation Redis had lost, re-reserved")),
+      failed_(metrics.GetCounter("minishop_reservations_failed_total",
+                                 "Reservations PostgreSQL refused: voided, their units returned")),
+      readmitted_(metrics.GetCounter("minishop_reservations_readmitted_total",
+                                     "Voided reservations whose replay took their units again")),
       errors_(metrics.GetCounter("minishop_order_errors_total",
                                  "Order worker rounds that failed on a dependency")),
       batch_seconds_(metrics.GetHistogram("minishop_order_batch_seconds",
@@ -45,7 +51,8 @@ OrderWorker::OrderWorker(const Config& config, MetricsRegistry& metrics)
 OrderWorker::~OrderWorker() { Stop(); }
 
 void OrderWorker::Start() {
-  thread_.Start("order-worker", [this] { Run(); }, config_.server.background_nice);
+  thread_.Start(
+      "order-worker", [this] { Run(); }, config_.server.background_nice);
 }
 
 void OrderWorker::Stop() { thread_.Stop(); }
@@ -103,11 +110,17 @@ Status OrderWorker::Step() {
     if (Status s = Collect(); !s.ok()) return s;
     if (batch_.ack_tag == 0) return OkStatus();
   }
+  if (!batch_.readmitted) {
+    if (Status s = Readmit(); !s.ok()) return s;
+  }
   if (!batch_.written) {
     if (Status s = Write(); !s.ok()) return s;
   }
   if (!batch_.parked) {
     if (Status s = Park(); !s.ok()) return s;
+  }
+  if (!batch_.voided) {
+    if (Status s = Void(); !s.ok()) return s;
   }
   if (!batch_.cached) {
     if (Status s = Cache(); !s.ok()) return s;
@@ -132,7 +145,9 @@ Status OrderWorker::Collect() {
       if (Status s = Reject(d.tag, parsed.error().message); !s.ok()) return s;
       continue;
     }
-    for (Reservation& r : parsed->reservations) batch_.items.push_back(Item{d.tag, std::move(r)});
+    const bool replayed = amqp::FindHeader(d.headers, seckill::kReplayedHeader) == "1";
+    for (Reservation& r : parsed->reservations)
+      batch_.items.push_back(Item{d.tag, std::move(r), replayed});
     for (PoisonReservation& p : parsed->poison) batch_.poison.push_back(std::move(p));
     batch_.ack_tag = std::max(batch_.ack_tag, d.tag);
     ++batch_.messages;
@@ -160,10 +175,54 @@ Status OrderWorker::Write() {
   for (size_t index : result->rejected) {
     batch_.poison.push_back({ReservationJson(batch_.items[index].reservation),
                              "unknown sale or user, or invalid values"});
+    batch_.refused.push_back(batch_.items[index].reservation);
   }
   written_.Inc(static_cast<uint64_t>(result->inserted));
   batch_.orders = std::move(result->orders);
   batch_.written = true;
+  return OkStatus();
+}
+
+// Replayed reservations may have been voided (their units returned): each takes its units
+// again before it may become an order; one that no longer fits is parked again.
+Status OrderWorker::Readmit() {
+  // First every script (a retry after a failure here finds the readmitted ones unmarked and
+  // lets them through), then the batch is rebuilt.
+  std::vector<std::optional<ReadmitOutcome>> outcomes(batch_.items.size());
+  for (size_t i = 0; i < batch_.items.size(); ++i) {
+    if (!batch_.items[i].replayed) continue;
+    const Reservation& r = batch_.items[i].reservation;
+    Result<redis::Reply> reply =
+        redis::EvalScript(*redis_, ReadmitReservationScript(), ReservationKeys(r.sale_id),
+                          VoidArgs(r.reservation_id, r.ts_ms, r.user_id, r.qty));
+    if (!reply.ok()) return reply.error();
+    Result<ReadmitOutcome> outcome = MapReadmitReply(*reply);
+    if (!outcome.ok()) return outcome.error();
+    outcomes[i] = *outcome;
+  }
+  std::vector<Item> kept;
+  kept.reserve(batch_.items.size());
+  for (size_t i = 0; i < batch_.items.size(); ++i) {
+    Item& item = batch_.items[i];
+    const ReadmitOutcome outcome = outcomes[i].value_or(ReadmitOutcome::kNeverVoided);
+    if (outcome == ReadmitOutcome::kReadmitted) {
+      readmitted_.Inc();
+      spdlog::info("order worker: replayed reservation {} took its units again",
+                   item.reservation.reservation_id);
+    }
+    if (outcome == ReadmitOutcome::kNoLongerFits) {
+      batch_.poison.push_back({ReservationJson(item.reservation),
+                               "replayed after it failed, but its units were sold meanwhile (or "
+                               "the shopper reached the limit): it stays failed"});
+    } else if (outcome == ReadmitOutcome::kSaleNotInRedis) {
+      batch_.poison.push_back(
+          {ReservationJson(item.reservation), "replayed, but the sale has no Redis keys"});
+    } else {
+      kept.push_back(std::move(item));
+    }
+  }
+  batch_.items = std::move(kept);
+  batch_.readmitted = true;
   return OkStatus();
 }
 
@@ -193,12 +252,34 @@ Status OrderWorker::Park() {
   return OkStatus();
 }
 
-// KEYS: stock, buyers, status of one sale. ARGV: (reservation_id, order_id, status, user_id,
-// qty) per order. Publishes each order's status unless Redis already shows a final state of
-// that order (or the id names a newer reservation). A reservation Redis has no trace of
-// (its purchase was lost from the AOF, or the sale was rebuilt before the order landed) is
-// adopted: its units are taken from the stock and added to the buyer, so Redis and
-// PostgreSQL agree again. Reply: units adopted.
+// Runs after the dead letters are confirmed, so that a crash in between leaves the message
+// unacked (redelivered, refused and parked again) rather than a voided reservation without
+// its dead letter.
+Status OrderWorker::Void() {
+  for (const Reservation& r : batch_.refused) {
+    Result<redis::Reply> reply =
+        redis::EvalScript(*redis_, VoidReservationScript(), ReservationKeys(r.sale_id),
+                          VoidArgs(r.reservation_id, r.ts_ms, r.user_id, r.qty));
+    if (!reply.ok()) return reply.error();
+    Result<VoidOutcome> outcome = MapVoidReply(*reply);
+    if (!outcome.ok()) return outcome.error();
+    if (*outcome == VoidOutcome::kVoided) {
+      failed_.Inc();
+      spdlog::warn("order worker: reservation {} of sale {} failed; {} unit(s) returned",
+                   r.reservation_id, r.sale_id, r.qty);
+    }
+  }
+  batch_.voided = true;
+  return OkStatus();
+}
+
+// KEYS: stock, buyers, status, returned of one sale. ARGV: (reservation_id, order_id, status,
+// user_id, qty) per order. Publishes each order's status unless Redis already shows a final state
+// of that order (or the id names a newer reservation). A reservation Redis has no trace of (its
+// purchase was lost from the AOF, or the sale was rebuilt before the order landed) is adopted: its
+// units are taken from the stock and added to the buyer, so Redis and PostgreSQL agree again; so is
+// a voided one ("failed", order/saga.h) that PostgreSQL took on a redelivery after all. Reply:
+// units adopted.
 namespace {
 const redis::Script& CacheScript() {
   static const redis::Script script(R"lua(
@@ -217,6 +298,17 @@ for i = 1, #ARGV, 5 do
     redis.call('HSET', KEYS[3], rid, st .. ':' .. oid)
   elseif (cur == 'pending' and live) or cur == 'awaiting_payment:' .. oid then
     redis.call('HSET', KEYS[3], rid, st .. ':' .. oid)
+  elseif cur == 'failed' and live then
+    -- Voided, then written after all (the cause was fixed before a redelivery): it takes
+    -- its units again and loses its failure mark.
+    redis.call('DECRBY', KEYS[1], qty)
+    redis.call('HINCRBY', KEYS[2], user, qty)
+    redis.call('HSET', KEYS[3], rid, st .. ':' .. oid)
+    local marks = redis.call('HKEYS', KEYS[4])
+    for _, k in ipairs(marks) do
+      if string.sub(k, 1, #rid + 3) == 'r:' .. rid .. ':' then redis.call('HDEL', KEYS[4], k) end
+    end
+    adopted = adopted + qty
   end
 end
 return adopted
@@ -237,7 +329,7 @@ Status OrderWorker::Cache() {
   }
   for (auto& [sale, argv] : args) {
     std::vector<std::string> keys = {seckill::StockKey(sale), seckill::BuyersKey(sale),
-                                     seckill::StatusKey(sale)};
+                                     seckill::StatusKey(sale), seckill::ReturnedKey(sale)};
     Result<redis::Reply> adopted = redis::EvalScript(*redis_, CacheScript(), keys, argv);
     if (!adopted.ok()) return adopted.error();
     if (adopted->integer > 0) {

@@ -63,15 +63,19 @@ class OrderWorker {
   struct Item {
     uint64_t tag;
     Reservation reservation;
+    bool replayed = false;  // republished from the dead-letter queue: readmit first
   };
   struct Batch {
     std::vector<Item> items;
     std::vector<PoisonReservation> poison;  // to park in the dead-letter queue
+    std::vector<Reservation> refused;       // refused by PostgreSQL: to void once parked
     std::vector<StoredOrder> orders;
     uint64_t ack_tag = 0;   // highest delivery tag to acknowledge (0: none)
     uint64_t messages = 0;  // deliveries to acknowledge
+    bool readmitted = false;
     bool written = false;
     bool parked = false;
+    bool voided = false;
     bool cached = false;
     int64_t started_us = 0;
   };
@@ -80,8 +84,10 @@ class OrderWorker {
   Status Step();
   Status EnsureConnected();
   Status Collect();
+  Status Readmit();
   Status Write();
   Status Park();
+  Status Void();
   Status Cache();
   Status Acknowledge();
   Status Reject(uint64_t tag, const std::string& why);
@@ -100,6 +106,8 @@ class OrderWorker {
   Counter& messages_;
   Counter& dead_lettered_;
   Counter& adopted_;
+  Counter& failed_;
+  Counter& readmitted_;
   Counter& errors_;
   Histogram& batch_seconds_;
 

@@ -24,7 +24,8 @@ asio::awaitable<void> SimulatedPaymentProvider::Delay() {
   (void)ec;
 }
 
-asio::awaitable<Result<ChargeResult>> SimulatedPaymentProvider::Charge(const ChargeRequest& request) {
+asio::awaitable<Result<ChargeResult>> SimulatedPaymentProvider::Charge(
+    const ChargeRequest& request) {
   co_await Delay();
   ChargeResult charge;
   if (static_cast<int>(rng_() % 100) < config_.failure_percent) {
@@ -32,7 +33,8 @@ asio::awaitable<Result<ChargeResult>> SimulatedPaymentProvider::Charge(const Cha
     co_return charge;
   }
   charge.approved = true;
-  charge.reference = "sim-" + std::to_string(request.order_id) + "-" + std::to_string(rng_() % 1'000'000'000);
+  charge.reference =
+      "sim-" + std::to_string(request.order_id) + "-" + std::to_string(rng_() % 1'000'000'000);
   co_return charge;
 }
 

@@ -5,10 +5,10 @@
 // that loop.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/any_io_executor.hpp>
-#include <memory>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 

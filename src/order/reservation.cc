@@ -6,6 +6,8 @@
 #include <tuple>
 #include <vector>
 
+#include "common/trace_context.h"
+
 namespace minishop::order {
 namespace {
 
@@ -40,14 +42,11 @@ Result<Reservation> FromJson(const nlohmann::json& j) {
     if (Status s = ReadInt(j, key, min, *field); !s.ok()) return s.error();
   }
   if (r.qty > INT32_MAX) return MakeError(Code::kBadRequest, "qty is too large");
+  // Telemetry only: a trace context that is not canonical is dropped, never a reason to
+  // refuse the order.
   auto tp = j.find("traceparent");
-  if (tp != j.end()) {
-    if (!tp->is_string()) return MakeError(Code::kBadRequest, "traceparent must be a string");
+  if (tp != j.end() && tp->is_string() && IsCanonicalTraceParent(tp->get_ref<const std::string&>()))
     r.traceparent = tp->get<std::string>();
-    if (r.traceparent.find('\0') != std::string::npos) {
-      return MakeError(Code::kBadRequest, "traceparent contains NUL");
-    }
-  }
   return r;
 }
 
@@ -78,7 +77,7 @@ class PlainReservations {
       return true;
     }
     if (field_ == kTraceparent) {
-      current_.traceparent = std::move(v);
+      if (IsCanonicalTraceParent(v)) current_.traceparent = std::move(v);
       return true;
     }
     return field_ == kOther;
@@ -104,8 +103,7 @@ class PlainReservations {
     --depth_;
     constexpr unsigned kRequired = (1u << kTraceparent) - 1;  // every field but traceparent
     if ((seen_ & kRequired) != kRequired || current_.reservation_id.empty() ||
-        current_.reservation_id.find('\0') != std::string::npos ||
-        current_.traceparent.find('\0') != std::string::npos || current_.sale_id < 1 ||
+        current_.reservation_id.find('\0') != std::string::npos || current_.sale_id < 1 ||
         current_.user_id < 1 || current_.qty < 1 || current_.qty > INT32_MAX ||
         current_.price_cents < 0 || current_.ts_ms < 0) {
       return false;

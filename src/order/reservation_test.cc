@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kGood =
     R"({"reservation_id":"7-42-1","sale_id":7,"user_id":42,"qty":2,"price_cents":1999,)"
-    R"("ts_ms":1700000000123,"traceparent":"00-abc-def-01"})";
+    R"("ts_ms":1700000000123,"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})";
 
 TEST(ParseReservationTest, ReadsEveryField) {
   auto r = ParseReservation(kGood);
@@ -22,7 +22,7 @@ TEST(ParseReservationTest, ReadsEveryField) {
   EXPECT_EQ(r->qty, 2);
   EXPECT_EQ(r->price_cents, 1999);
   EXPECT_EQ(r->ts_ms, 1700000000123);
-  EXPECT_EQ(r->traceparent, "00-abc-def-01");
+  EXPECT_EQ(r->traceparent, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 }
 
 TEST(ParseReservationTest, TraceparentIsOptional) {
@@ -30,6 +30,25 @@ TEST(ParseReservationTest, TraceparentIsOptional) {
       R"({"reservation_id":"1-1-1","sale_id":1,"user_id":1,"qty":1,"price_cents":0,"ts_ms":0})");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->traceparent, "");
+}
+
+// The trace context is telemetry: whatever its bytes, the order is written without it.
+TEST(ParseReservationTest, DropsATraceparentThatIsNotCanonical) {
+  const std::string head =
+      R"({"reservation_id":"1-1-1","sale_id":1,"user_id":1,"qty":1,"price_cents":0,"ts_ms":0,)";
+  for (const std::string& tp :
+       {std::string("7"), std::string("null"), std::string(R"("00-abc-def-01")"),
+        std::string(R"("a\u0000b")"), std::string(R"("00-\u00e9\u00e9-0000000000000000-01")"),
+        std::string(R"("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01")")}) {
+    const std::string body = head + R"("traceparent":)" + tp + "}";
+    auto r = ParseReservation(body);
+    ASSERT_TRUE(r.ok()) << body;
+    EXPECT_EQ(r->traceparent, "") << body;
+    auto message = ParseMessage(body);
+    ASSERT_TRUE(message.ok()) << body;
+    ASSERT_EQ(message->reservations.size(), 1u) << body;
+    EXPECT_EQ(message->reservations[0].traceparent, "") << body;
+  }
 }
 
 TEST(ParseReservationTest, RejectsWhatIsNotAReservation) {
@@ -51,7 +70,6 @@ TEST(ParseReservationTest, RejectsMistypedOrOutOfRangeFields) {
       R"({"reservation_id":"a","sale_id":1,"user_id":1,"qty":9999999999,"price_cents":0,"ts_ms":0})",
       R"({"reservation_id":"a","sale_id":1,"user_id":1,"qty":1,"price_cents":0})",
       R"({"reservation_id":"a\u0000b","sale_id":1,"user_id":1,"qty":1,"price_cents":0,"ts_ms":0})",
-      R"({"reservation_id":"a","sale_id":1,"user_id":1,"qty":1,"price_cents":0,"ts_ms":0,"traceparent":7})",
   };
   for (const char* body : bodies) {
     auto r = ParseReservation(body);
@@ -115,7 +133,7 @@ TEST(ParseMessageTest, ReadsEveryBodyAsTheTreeParserDoes) {
       {"qty", "2"},
       {"price_cents", "1999"},
       {"ts_ms", "1700000000123"},
-      {"traceparent", R"("00-abc-def-01")"}};
+      {"traceparent", R"("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")"}};
   const std::vector<std::string> values = {"0",
                                            "1",
                                            "-1",

@@ -199,6 +199,86 @@ return 0
   return script;
 }
 
+const redis::Script& VoidReservationScript() {
+  static const redis::Script script(R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local cur = redis.call('HGET', KEYS[3], ARGV[1])
+if cur and cur ~= 'pending' and cur ~= 'failed' then return 2 end
+if redis.call('HSETNX', KEYS[4], 'r:' .. ARGV[1] .. ':' .. ARGV[2], ARGV[4]) == 0 then return 0 end
+local qty = tonumber(ARGV[4])
+redis.call('INCRBY', KEYS[1], qty)
+if redis.call('HINCRBY', KEYS[2], ARGV[3], -qty) <= 0 then redis.call('HDEL', KEYS[2], ARGV[3]) end
+redis.call('HSET', KEYS[3], ARGV[1], 'failed')
+return 1
+)lua");
+  return script;
+}
+
+std::vector<std::string> ReservationKeys(int64_t sale_id) {
+  return {seckill::StockKey(sale_id), seckill::BuyersKey(sale_id), seckill::StatusKey(sale_id),
+          seckill::ReturnedKey(sale_id), seckill::MetaKey(sale_id)};
+}
+
+std::vector<std::string> VoidArgs(const std::string& reservation_id, int64_t ts_ms, int64_t user_id,
+                                  int64_t qty) {
+  return {reservation_id, std::to_string(ts_ms), std::to_string(user_id), std::to_string(qty)};
+}
+
+Result<VoidOutcome> MapVoidReply(const redis::Reply& reply) {
+  if (reply.is_error()) return MakeError(Code::kInternal, "void script: " + reply.str);
+  if (reply.type != redis::Reply::Type::kInteger)
+    return MakeError(Code::kInternal, "void script: unexpected reply");
+  switch (reply.integer) {
+    case 1:
+      return VoidOutcome::kVoided;
+    case 0:
+      return VoidOutcome::kAlreadyVoided;
+    case 2:
+      return VoidOutcome::kIsAnOrder;
+    case -1:
+      return VoidOutcome::kSaleNotInRedis;
+    default:
+      return MakeError(Code::kInternal, "void script: unknown code");
+  }
+}
+
+const redis::Script& ReadmitReservationScript() {
+  static const redis::Script script(R"lua(
+local mark = 'r:' .. ARGV[1] .. ':' .. ARGV[2]
+if redis.call('HEXISTS', KEYS[4], mark) == 0 then return 2 end
+local limit = redis.call('HGET', KEYS[5], 'limit')
+if not limit or redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local qty = tonumber(ARGV[4])
+local stock = tonumber(redis.call('GET', KEYS[1]))
+local bought = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
+if stock < qty or bought + qty > tonumber(limit) then return 0 end
+redis.call('DECRBY', KEYS[1], qty)
+redis.call('HINCRBY', KEYS[2], ARGV[3], qty)
+redis.call('HDEL', KEYS[4], mark)
+redis.call('HSET', KEYS[3], ARGV[1], 'pending')
+return 1
+)lua");
+  return script;
+}
+
+Result<ReadmitOutcome> MapReadmitReply(const redis::Reply& reply) {
+  if (reply.is_error()) return MakeError(Code::kInternal, "readmit script: " + reply.str);
+  if (reply.type != redis::Reply::Type::kInteger)
+    return MakeError(Code::kInternal, "readmit script: unexpected reply");
+  switch (reply.integer) {
+    case 1:
+      return ReadmitOutcome::kReadmitted;
+    case 2:
+      return ReadmitOutcome::kNeverVoided;
+    case 0:
+      return ReadmitOutcome::kNoLongerFits;
+    case -1:
+      return ReadmitOutcome::kSaleNotInRedis;
+    default:
+      return MakeError(Code::kInternal, "readmit script: unknown code");
+  }
+}
+
 Result<std::vector<ReturnOutcome>> FinishReturns(pg::Connection& db, redis::SyncClient& redis,
                                                  const std::vector<OrderRow>& orders) {
   std::vector<ReturnOutcome> outcomes;

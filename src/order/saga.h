@@ -95,6 +95,42 @@ Result<ReturnOutcome> MapReturnReply(const redis::Reply& reply);
 // KEYS: status. ARGV: reservation_id, order_id, status.
 const redis::Script& SetStatusScript();
 
+// --- A reservation that cannot become an order ------------------------------------------
+//
+// PostgreSQL refused it (an unknown user or sale, a value out of range): the reservation is
+// voided — its units go back to the stock and to the shopper's quota, its status becomes
+// "failed" — exactly once, remembered as r:<reservation_id>:<ts_ms> in the returned hash.
+// A replay of its dead letter (after the cause was fixed) readmits it: it takes the units
+// again, if the stock and the shopper's limit still allow, and clears the mark, so that it
+// is written as an order like any other (docs/consistency.md, "Failed reservations").
+
+enum class VoidOutcome {
+  kVoided,          // the units went back now; the status says "failed"
+  kAlreadyVoided,   // an earlier attempt did it
+  kIsAnOrder,       // the status names an order: nothing to undo
+  kSaleNotInRedis,  // the sale has no stock key: a rebuild counts from PostgreSQL
+};
+
+// KEYS: stock, buyers, status, returned. ARGV: reservation_id, ts_ms, user_id, qty.
+// Reply: 1 voided, 0 already, 2 an order, -1 no sale.
+const redis::Script& VoidReservationScript();
+std::vector<std::string> ReservationKeys(int64_t sale_id);
+std::vector<std::string> VoidArgs(const std::string& reservation_id, int64_t ts_ms, int64_t user_id,
+                                  int64_t qty);
+Result<VoidOutcome> MapVoidReply(const redis::Reply& reply);
+
+enum class ReadmitOutcome {
+  kReadmitted,    // the units are taken again; write the order
+  kNeverVoided,   // no mark: write the order as usual (ON CONFLICT keeps it single)
+  kNoLongerFits,  // sold out or over the shopper's limit since: it stays failed
+  kSaleNotInRedis,
+};
+
+// KEYS: stock, buyers, status, returned, meta. ARGV as VoidArgs.
+// Reply: 1 readmitted, 2 never voided, 0 no longer fits, -1 no sale.
+const redis::Script& ReadmitReservationScript();
+Result<ReadmitOutcome> MapReadmitReply(const redis::Reply& reply);
+
 // Steps 2 and 3 of the saga for orders PostgreSQL has already closed, in one pipelined
 // round trip to Redis and one UPDATE. Blocks. Outcomes in order of `orders`. On failure some
 // returns may be done in Redis and still pending in PostgreSQL; finishing them again is safe (the

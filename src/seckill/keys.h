@@ -28,7 +28,9 @@
 // {"reservation_id":"…","sale_id":N,"user_id":N,"qty":N,"price_cents":N,"ts_ms":N,
 // "traceparent":"…"} (written by reservation_wire.h); header "traceparent" is the first
 // one's. A body that is a single such object is one reservation (the shape of a reservation
-// dead-lettered by the order worker).
+// dead-lettered by the order worker). A message republished from the dead-letter queue by
+// an operator carries header x-minishop-replayed: 1 (its reservations may have been voided:
+// order/saga.h).
 #pragma once
 
 #include <cstdint>
@@ -45,5 +47,6 @@ inline std::string OutboxKey(int64_t sale_id) { return SaleTag(sale_id) + ":outb
 inline std::string ReturnedKey(int64_t sale_id) { return SaleTag(sale_id) + ":returned"; }
 inline constexpr const char* kActiveSalesKey = "ms:sales";
 inline constexpr const char* kRelayGroup = "relay";
+inline constexpr const char* kReplayedHeader = "x-minishop-replayed";
 
 }  // namespace minishop::seckill

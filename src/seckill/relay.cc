@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "common/trace_context.h"
 #include "infra/amqp/publisher.h"
 #include "infra/redis/sync_client.h"
 #include "seckill/keys.h"
@@ -122,11 +123,13 @@ Result<std::string> ReservationJson(const OutboxEntry& e) {
   if (w.user_id <= 0 || w.qty <= 0 || w.price_cents < 0) {
     return MakeError(Code::kBadRequest, "user, qty or price out of range");
   }
-  w.traceparent = Field(e, "tp");
+  // The trace context is telemetry: one that is not canonical is dropped (the gateway
+  // never writes such a one), never a reason to hold the reservation back.
+  if (std::string_view tp = Field(e, "tp"); IsCanonicalTraceParent(tp)) w.traceparent = tp;
   try {
     return ReservationWireJson(w, /*replace_invalid_utf8=*/false);
   } catch (const nlohmann::json::exception&) {
-    return MakeError(Code::kBadRequest, "rid or tp is not valid UTF-8");
+    return MakeError(Code::kBadRequest, "rid is not valid UTF-8");
   }
 }
 
@@ -155,7 +158,7 @@ OutboxMessages PackEntries(const std::vector<OutboxEntry>& entries, const amqp::
     }
     if (in_open == 0) {
       open = amqp::Message{topology.exchange, topology.queue, "[", {}};
-      if (std::string_view tp = Field(e, "tp"); !tp.empty())
+      if (std::string_view tp = Field(e, "tp"); IsCanonicalTraceParent(tp))
         open.headers.emplace_back("traceparent", tp);
     } else {
       open.body += ',';

@@ -134,6 +134,26 @@ TEST(ReservationJsonTest, TraceparentIsOptional) {
   EXPECT_EQ(nlohmann::json::parse(*json)["traceparent"], "");
 }
 
+// Whatever bytes reached the outbox as a trace context, the reservation is published (without
+// it): the entry of the gateway's old pass-through, 32 bytes 0xE9 as the trace-id, among them.
+TEST(ReservationJsonTest, DropsATraceparentThatIsNotCanonical) {
+  for (const std::string& tp :
+       {"00-" + std::string(32, '\xE9') + "-0000000000000000-01", std::string("caf\xc3\xa9"),
+        std::string("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"),
+        std::string(55, '\0'), std::string("garbage")}) {
+    OutboxEntry e = GoodEntry();
+    e.fields.back().second = tp;
+    auto json = ReservationJson(e);
+    ASSERT_TRUE(json.ok()) << json.error().message;
+    EXPECT_EQ(nlohmann::json::parse(*json)["traceparent"], "");
+    OutboxMessages out = PackEntries({e}, kTopology, 100);
+    EXPECT_EQ(out.malformed, 0u);
+    EXPECT_EQ(out.reservations, 1u);
+    ASSERT_EQ(out.messages.size(), 1u);
+    EXPECT_EQ(amqp::FindHeader(out.messages[0].headers, "traceparent"), "");
+  }
+}
+
 TEST(ReservationJsonTest, RejectsMalformedEntries) {
   auto with = [](const char* field, const char* value) {
     OutboxEntry e = GoodEntry();

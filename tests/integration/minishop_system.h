@@ -41,6 +41,10 @@ class MiniShopSystem {
                    const std::string& token = "",
                    const std::map<std::string, std::string>& headers = {});
 
+  // Sends `bytes` as they are on a fresh connection and returns everything the server sends
+  // back until it closes the connection or 10 s pass (for requests no client library sends).
+  std::string Raw(const std::string& bytes);
+
   // Logs in as the configured admin and returns the token.
   std::string AdminToken();
   // Registers `count` users ("<prefix>-<i>@test.local") concurrently; returns their tokens.
