@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Syntax checks for what deploy/ and config/ ship. Docker and Kubernetes cannot run here, so
 # this checks what can be checked without them:
-#   - nginx -t on the nginx configuration rendered exactly as `./minishop up` renders it
+#   - nginx -t on the nginx configuration rendered exactly as `./minishop up` renders it,
+#     and a real nginx answering its own refusals (431, 414, 413) with the gateway's JSON
 #   - promtool check config / check rules on every Prometheus configuration and rule file
 #   - every YAML file under deploy/ parses (all documents of a multi-document file);
 #     Compose services and Kubernetes objects have the fields their tools require; every
@@ -55,6 +56,37 @@ nginx_check() {
   nginx -t -q -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log"
 }
 check "nginx -t deploy/nginx (rendered as ./minishop up does)" nginx_check
+
+# nginx's own refusals (oversize header block, request line, body) answer as the gateway
+# does, with the status the README promises and a JSON error: a real nginx on a free port.
+nginx_refusals_check() {
+  local d="$TMP/nginx-refusals" port out status
+  mkdir -p "$d/logs" "$d/temp" "$d/www"
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  NGINX_PREFIX="$d" NGINX_WORKERS=1 "$ROOT/scripts/render-template" \
+    "$ROOT/deploy/nginx/nginx.local.conf.template" >"$d/nginx.conf"
+  NGINX_LISTEN="127.0.0.1:$port" MINISHOP_UPSTREAM=127.0.0.1:9 MINISHOP_WEB_ROOT="$d/www" \
+    "$ROOT/scripts/render-template" "$ROOT/deploy/nginx/minishop.conf.template" >"$d/minishop.conf"
+  nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" || return 1
+  local ok=0 big
+  big="$(head -c 20000 /dev/zero | tr '\0' a)"
+  head -c 70000 /dev/zero | tr '\0' a >"$d/body"
+  for want in "431 headers_too_large" "414 uri_too_long" "413 payload_too_large"; do
+    case "$want" in
+      431*) out="$(curl -s -w '\n%{http_code}' -H "X-Big: $big" "http://127.0.0.1:$port/api/v1/sales")" ;;
+      414*) out="$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/api/v1/sales?q=$big")" ;;
+      413*) out="$(curl -s -w '\n%{http_code}' --data-binary @"$d/body" "http://127.0.0.1:$port/api/v1/auth/register")" ;;
+    esac
+    status="$(tail -n1 <<<"$out")"
+    if [ "$status" != "${want%% *}" ] || ! head -n1 <<<"$out" | grep -q "\"code\":\"${want#* }\""; then
+      echo "expected $want, got $status: $(head -n1 <<<"$out")"
+      ok=1
+    fi
+  done
+  kill "$(cat "$d/nginx.pid")"
+  return "$ok"
+}
+check "nginx answers its own refusals with the gateway's statuses and JSON" nginx_refusals_check
 
 # --- Prometheus ---
 check "promtool check rules deploy/prometheus/alerts.yml" \

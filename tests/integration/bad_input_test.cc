@@ -23,8 +23,9 @@ class BadInputTest : public ::testing::Test {
     future_sale_ = sys_->CreateSale(10, 1, now + 600'000, now + 1'200'000);
     // A sale that has ended cannot be created (that is one of the tests): one that ends
     // shortly, then the wait until it has.
-    past_sale_ = sys_->CreateSale(10, 1, now - 1000, now + 300);
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    const int64_t ends = NowEpochMs() + 2000;
+    past_sale_ = sys_->CreateSale(10, 1, ends - 5000, ends);
+    while (NowEpochMs() <= ends + 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   static void TearDownTestSuite() { sys_.reset(); }
 
