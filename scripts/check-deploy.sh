@@ -66,6 +66,7 @@ nginx_refusals_check() {
   NGINX_PREFIX="$d" NGINX_WORKERS=1 "$ROOT/scripts/render-template" \
     "$ROOT/deploy/nginx/nginx.local.conf.template" >"$d/nginx.conf"
   NGINX_LISTEN="127.0.0.1:$port" MINISHOP_UPSTREAM=127.0.0.1:9 MINISHOP_WEB_ROOT="$d/www" \
+    PROMETHEUS_UPSTREAM=127.0.0.1:9 \
     "$ROOT/scripts/render-template" "$ROOT/deploy/nginx/minishop.conf.template" >"$d/minishop.conf"
   nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" || return 1
   local ok=0 big
