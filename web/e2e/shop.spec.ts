@@ -186,6 +186,7 @@ test("an admin lists a poison message among the dead letters and replays it", as
     await page.getByRole("button", { name: "Refresh" }).click();
     await expect(page.getByText(poison)).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
+  await expect(page.getByRole("button", { name: "Refresh" })).toBeEnabled();
   await expectAccessible(page, "dead-letters");
   await shoot(page, "dead-letters");
   await page.getByRole("button", { name: /^Replay \d+$/ }).click();

@@ -31,7 +31,7 @@ export function Card({ children, className = "" }: { children: ReactNode; classN
 }
 
 export const buttonClass =
-  "inline-flex items-center justify-center rounded-lg px-4 py-2 font-semibold transition disabled:cursor-not-allowed disabled:opacity-60";
+  "inline-flex items-center justify-center rounded-lg px-4 py-2 font-semibold disabled:cursor-not-allowed disabled:opacity-60";
 export const primaryButton = `${buttonClass} bg-indigo-700 text-white hover:bg-indigo-800 disabled:bg-slate-400`;
 export const secondaryButton = `${buttonClass} border border-slate-300 bg-white text-slate-800 hover:bg-slate-100`;
 export const inputClass =
