@@ -11,7 +11,7 @@
 namespace minishop {
 
 // Every expected failure in MiniShop. The HTTP mapping lives in one table
-// (gateway/http_errors.cc); everything else only names the code.
+// (net/http_types.cc); everything else only names the code.
 enum class Code {
   kOk = 0,
   kBadRequest,    // malformed JSON, wrong types, invalid values
@@ -30,6 +30,8 @@ enum class Code {
   kRateLimited,
   kUnavailable,  // a dependency is down or overloaded: retry later
   kTimeout,      // a dependency did not answer within its deadline
+  kRecovering,   // the thing exists but its hot copy is being rebuilt (e.g. a sale after
+                 // Redis lost its keys): retry shortly
   kInternal,
 };
 

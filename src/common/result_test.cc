@@ -22,6 +22,7 @@ TEST(ResultTest, CodeNamesAreStableWireNames) {
   EXPECT_EQ(CodeName(Code::kLimitReached), "limit_reached");
   EXPECT_EQ(CodeName(Code::kNotStarted), "not_started");
   EXPECT_EQ(CodeName(Code::kRateLimited), "rate_limited");
+  EXPECT_EQ(CodeName(Code::kRecovering), "recovering");
 }
 
 TEST(JsonEscapeTest, EscapesQuotesAndControls) {
