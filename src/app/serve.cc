@@ -136,7 +136,7 @@ int Serve(const Config& config, const Roles& roles) {
   std::unique_ptr<order::LifecycleJobs> lifecycle;
   std::unique_ptr<inventory::ConsistencyJobs> consistency;
   gateway::GatewayShared shared{
-      config, auth::JwtCodec(config.auth.jwt_secret), pool, catalog, metrics, {}};
+      config, auth::JwtCodec(config.auth.jwt_secret), pool, catalog, metrics, {}, true, {}};
   if (roles.seckill) {
     relay = std::make_unique<seckill::OutboxRelay>(config, metrics);
     seckill::OutboxRelay* r = relay.get();
