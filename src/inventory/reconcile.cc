@@ -43,15 +43,6 @@ struct RedisState {
 
 int64_t ToInt(const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); }
 
-Result<Sale> FindSale(pg::Connection& db, int64_t sale_id) {
-  Result<std::vector<Sale>> sales = LoadSales(db);
-  if (!sales.ok()) return sales.error();
-  for (Sale& s : *sales) {
-    if (s.id == sale_id) return std::move(s);
-  }
-  return MakeError(Code::kNotFound, "no such sale");
-}
-
 Result<PgState> LoadPg(pg::Connection& db, const Sale& sale) {
   PgState st;
   st.sale = sale;
@@ -69,8 +60,9 @@ Result<PgState> LoadPg(pg::Connection& db, const Sale& sale) {
 }
 
 Result<RedisState> LoadRedis(redis::SyncClient& redis, int64_t sale_id) {
-  auto head = redis.Pipeline({{"EXISTS", seckill::MetaKey(sale_id)}, {"GET", seckill::StockKey(sale_id)}},
-                             redis::SyncClient::ErrorReplies::kFail);
+  auto head =
+      redis.Pipeline({{"EXISTS", seckill::MetaKey(sale_id)}, {"GET", seckill::StockKey(sale_id)}},
+                     redis::SyncClient::ErrorReplies::kFail);
   if (!head.ok()) return head.error();
   RedisState st;
   st.meta = (*head)[0].integer == 1;
@@ -248,9 +240,8 @@ Status OpenSale(redis::SyncClient& redis, const Sale& sale) {
       {"XGROUP", "CREATE", seckill::OutboxKey(sale.id), seckill::kRelayGroup, "0", "MKSTREAM"},
       {"SADD", seckill::kActiveSalesKey, std::to_string(sale.id)},
       {"HSET", seckill::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
-       std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user),
-       "price_cents", std::to_string(sale.price_cents), "stock_total",
-       std::to_string(sale.stock_total)}};
+       std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user), "price_cents",
+       std::to_string(sale.price_cents), "stock_total", std::to_string(sale.stock_total)}};
   auto replies = redis.Pipeline(cmds);
   if (!replies.ok()) return replies.error();
   for (const Reply& r : *replies) {
@@ -260,16 +251,21 @@ Status OpenSale(redis::SyncClient& redis, const Sale& sale) {
   return OkStatus();
 }
 
-// Waits until nothing is queued for the order workers (two quiet looks in a row) and the
-// sale's outbox is empty, then gives a batch held by a worker time to commit.
-Status WaitForQuietQueue(const Config& config, redis::SyncClient& redis, int64_t sale_id) {
+using Deadline = std::chrono::steady_clock::time_point;
+
+Error DrainTimeout() {
+  return MakeError(Code::kTimeout, "reservations still in flight; rebuild later");
+}
+
+// Without a view of the whole pipeline: waits until nothing is queued for the order workers
+// (two quiet looks in a row) and the sale's outbox is empty, then gives a batch held by a
+// worker time to commit. 1.5 s at least, whatever is in flight.
+Status WaitForQuietQueue(const Config& config, redis::SyncClient& redis, int64_t sale_id,
+                         Deadline deadline) {
   const amqp::ConnectOptions options = amqp::ConnectOptions::FromConfig(config.amqp);
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(config.inventory.rebuild_drain_timeout_ms);
   int quiet = 0;
   while (quiet < 2) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return MakeError(Code::kTimeout, "reservations still queued; rebuild later");
+    if (std::chrono::steady_clock::now() > deadline) return DrainTimeout();
     Result<amqp::QueueCounts> q = amqp::InspectQueue(options, config.amqp.queue);
     Result<Reply> backlog = redis.Command({"XLEN", seckill::OutboxKey(sale_id)});
     if (!backlog.ok()) return backlog.error();
@@ -283,6 +279,73 @@ Status WaitForQuietQueue(const Config& config, redis::SyncClient& redis, int64_t
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   return OkStatus();
+}
+
+// Polls `stage` until everything it held at `before` is finished; false at `deadline`.
+bool WaitFinished(const HeldWork& stage, const HeldWork::Snapshot& before, Deadline deadline) {
+  while (!HeldWork::FinishedSince(before, stage.Look())) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+enum class Pipeline { kQuiet, kBusy, kUnprovable };
+
+// One look along the way a reservation travels, in its order: this process's relay has
+// handed to RabbitMQ what it held, the sale's outbox is empty, no message is ready, and
+// whoever held unacknowledged messages — no consumer, or only this process's worker — has
+// acknowledged them, which it does only after their orders are committed. Then every
+// reservation made before the sale lost its meta key (none can be made after) is an order
+// in PostgreSQL: kQuiet. The argument, step by step, is in docs/consistency.md. kBusy: some
+// of it is still moving (the caller looks again); kUnprovable: another process may hold
+// some (no local relay or worker, or other consumers on the queue).
+Result<Pipeline> LookAlongThePipeline(const Config& config, redis::SyncClient& redis,
+                                      int64_t sale_id, const PipelineProbe& probe,
+                                      Deadline deadline) {
+  if (probe.relay == nullptr || probe.worker == nullptr) return Pipeline::kUnprovable;
+  const HeldWork::Snapshot worker_before = probe.worker->Look();
+  if (!WaitFinished(*probe.relay, probe.relay->Look(), deadline)) return Pipeline::kBusy;
+  Result<Reply> backlog = redis.Command({"XLEN", seckill::OutboxKey(sale_id)});
+  if (!backlog.ok()) return backlog.error();
+  if (backlog->integer != 0) return Pipeline::kBusy;
+  Result<amqp::QueueCounts> q =
+      amqp::InspectQueue(amqp::ConnectOptions::FromConfig(config.amqp), config.amqp.queue);
+  if (!q.ok()) {
+    spdlog::warn("rebuild of sale {}: {}", sale_id, q.error().message);
+    return Pipeline::kBusy;
+  }
+  if (q->ready != 0) return Pipeline::kBusy;
+  if (q->consumers == 0) return Pipeline::kQuiet;  // nobody holds unacknowledged messages
+  if (q->consumers > 1) return Pipeline::kUnprovable;
+  const HeldWork::Snapshot worker_after = probe.worker->Look();
+  const bool stayed = worker_after.abandons == worker_before.abandons;
+  if (!worker_before.connected || !worker_after.connected || !stayed) {
+    // The one consumer is not ours, or ours reconnected meanwhile.
+    return stayed ? Pipeline::kUnprovable : Pipeline::kBusy;
+  }
+  // Our worker was subscribed all along, so it is the one consumer: what it held when the
+  // queue was looked at must be acknowledged (a batch between its commit and its ack
+  // included), and must not have gone back to the queue instead.
+  if (!WaitFinished(*probe.worker, worker_after, deadline)) return Pipeline::kBusy;
+  if (probe.worker->Look().abandons != worker_before.abandons) return Pipeline::kBusy;
+  return Pipeline::kQuiet;
+}
+
+// Returns once every reservation in flight for the sale is an order in PostgreSQL, or
+// kTimeout after config.inventory.rebuild_drain_timeout_ms.
+Status WaitForNothingInFlight(const Config& config, redis::SyncClient& redis, int64_t sale_id,
+                              const PipelineProbe& probe) {
+  const Deadline deadline = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(config.inventory.rebuild_drain_timeout_ms);
+  for (;;) {
+    Result<Pipeline> look = LookAlongThePipeline(config, redis, sale_id, probe, deadline);
+    if (!look.ok()) return look.error();
+    if (*look == Pipeline::kQuiet) return OkStatus();
+    if (*look == Pipeline::kUnprovable) return WaitForQuietQueue(config, redis, sale_id, deadline);
+    if (std::chrono::steady_clock::now() > deadline) return DrainTimeout();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 }  // namespace
@@ -302,7 +365,7 @@ nlohmann::json Drift::ToJson() const {
 
 Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, int64_t sale_id,
                                   bool repair) {
-  Result<Sale> sale = FindSale(db, sale_id);
+  Result<Sale> sale = LoadSale(db, sale_id);
   if (!sale.ok()) return sale.error();
   return Reconcile(db, redis, *sale, repair);
 }
@@ -328,7 +391,7 @@ Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, 
 }
 
 Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
-                      int64_t sale_id) {
+                      int64_t sale_id, const PipelineProbe& probe) {
   Result<Reply> meta = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
   if (!meta.ok()) return meta.error();
   if (meta->integer == 1)
@@ -338,7 +401,9 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
       std::chrono::milliseconds(config.inventory.rebuild_drain_timeout_ms + 60'000));
   if (!lease.ok()) return lease.error();
   if (!lease->has_value()) return MakeError(Code::kConflict, "another rebuild of the sale runs");
-  Status waited = WaitForQuietQueue(config, redis, sale_id);
+  const int64_t started_us = NowSteadyUs();
+  Status waited = WaitForNothingInFlight(config, redis, sale_id, probe);
+  const int64_t drained_us = NowSteadyUs();
   if (waited.ok()) {
     // Warmed meanwhile (a sale being created): nothing to rebuild.
     Result<Reply> again = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
@@ -348,29 +413,31 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
       waited = MakeError(Code::kConflict, "the sale was warmed while the rebuild waited");
     }
   }
-  Result<Sale> sale = waited.ok() ? FindSale(db, sale_id) : Result<Sale>(waited.error());
+  Result<Sale> sale = waited.ok() ? LoadSale(db, sale_id) : Result<Sale>(waited.error());
   Result<PgState> pg = sale.ok() ? LoadPg(db, *sale) : Result<PgState>(sale.error());
   Status done = pg.ok() ? Repair(redis, *pg) : Status(pg.error());
   if (done.ok()) done = OpenSale(redis, pg->sale);
   (void)lock.Release(**lease);
   if (!done.ok()) return done.error();
-  spdlog::info("sale {} rebuilt in Redis from PostgreSQL ({} orders)", sale_id, pg->orders.size());
+  spdlog::info(
+      "sale {} rebuilt in Redis from PostgreSQL ({} orders) in {} ms ({} ms of it waiting "
+      "for reservations in flight)",
+      sale_id, pg->orders.size(), (NowSteadyUs() - started_us) / 1000,
+      (drained_us - started_us) / 1000);
   Result<RedisState> after = LoadRedis(redis, sale_id);
   if (!after.ok()) return after.error();
   return Compare(*pg, *after);
 }
 
-Result<std::vector<int64_t>> SalesMissingFromRedis(pg::Connection& db, redis::SyncClient& redis) {
-  Result<std::vector<Sale>> sales = LoadSales(db);
-  if (!sales.ok()) return sales.error();
+Result<std::vector<Sale>> SalesMissingFromRedis(redis::SyncClient& redis, std::vector<Sale> sales) {
   std::vector<std::vector<std::string>> cmds;
-  for (const Sale& s : *sales) cmds.push_back({"EXISTS", seckill::MetaKey(s.id)});
-  std::vector<int64_t> missing;
+  for (const Sale& s : sales) cmds.push_back({"EXISTS", seckill::MetaKey(s.id)});
+  std::vector<Sale> missing;
   if (cmds.empty()) return missing;
   auto replies = redis.Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
   if (!replies.ok()) return replies.error();
-  for (size_t i = 0; i < sales->size(); ++i) {
-    if ((*replies)[i].integer == 0) missing.push_back((*sales)[i].id);
+  for (size_t i = 0; i < sales.size(); ++i) {
+    if ((*replies)[i].integer == 0) missing.push_back(std::move(sales[i]));
   }
   return missing;
 }

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/held_work.h"
 #include "common/result.h"
 #include "infra/pg/connection.h"
 #include "infra/redis/sync_client.h"
@@ -25,13 +26,13 @@
 namespace minishop::inventory {
 
 struct Drift {
-  int64_t stock = 0;           // Redis stock minus what PostgreSQL implies
-  int64_t buyer_units = 0;     // Σ |buyers[user] − expected| over users
-  int64_t returns = 0;         // closed orders not returned in Redis, or returned but live
-  int64_t statuses = 0;        // orders whose Redis status differs from PostgreSQL
-  int64_t in_flight_units = 0; // reserved in Redis, not yet orders (not drift)
-  int64_t returns_pending = 0; // saga steps PostgreSQL started and Redis has not finished
-  bool sale_in_redis = true;   // false: the sale's keys are missing (rebuild needed)
+  int64_t stock = 0;            // Redis stock minus what PostgreSQL implies
+  int64_t buyer_units = 0;      // Σ |buyers[user] − expected| over users
+  int64_t returns = 0;          // closed orders not returned in Redis, or returned but live
+  int64_t statuses = 0;         // orders whose Redis status differs from PostgreSQL
+  int64_t in_flight_units = 0;  // reserved in Redis, not yet orders (not drift)
+  int64_t returns_pending = 0;  // saga steps PostgreSQL started and Redis has not finished
+  bool sale_in_redis = true;    // false: the sale's keys are missing (rebuild needed)
 
   int64_t total() const;
   nlohmann::json ToJson() const;
@@ -52,16 +53,27 @@ Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, 
 Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, const Sale& sale,
                                   bool repair);
 
-// Recreates a sale whose Redis keys are missing: waits (up to
-// config.inventory.rebuild_drain_timeout_ms) until the reservation queue is empty, so that
-// reservations in flight are orders, then writes stock, buyers, statuses and returns from
-// PostgreSQL and only then the meta hash that opens the sale to purchases. Runs under a
-// distributed lock per sale. kConflict when the sale still has its keys (use Reconcile
-// with repair) or another rebuild runs; kTimeout when the queue does not drain.
-Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
-                      int64_t sale_id);
+// This process's own relay and order worker, when it runs them (null otherwise): what lets
+// a rebuild prove that no reservation is in flight instead of waiting for it.
+struct PipelineProbe {
+  const HeldWork* relay = nullptr;
+  const HeldWork* worker = nullptr;
+};
 
-// Ids of the sales in PostgreSQL whose meta hash is missing in Redis.
-Result<std::vector<int64_t>> SalesMissingFromRedis(pg::Connection& db, redis::SyncClient& redis);
+// Recreates a sale whose Redis keys are missing. First it makes sure every reservation
+// still in flight (outbox, relay, RabbitMQ, order worker) has become an order, waiting up
+// to config.inventory.rebuild_drain_timeout_ms: with `probe` naming this process's relay
+// and worker and the worker the queue's only consumer, it proves that at once when nothing
+// is in flight and waits only for what is; otherwise it waits until the queue and the
+// outbox look empty twice (docs/consistency.md). Then it writes stock, buyers, statuses
+// and returns from PostgreSQL and only then the meta hash that opens the sale to
+// purchases. Runs under a distributed lock per sale. Blocks. kConflict when the sale still
+// has its keys (use Reconcile with repair) or another rebuild runs; kTimeout when the
+// reservations in flight do not land in time; kNotFound for an unknown sale.
+Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
+                      int64_t sale_id, const PipelineProbe& probe = {});
+
+// The sales of `sales` whose meta hash is missing in Redis (one pipelined round trip).
+Result<std::vector<Sale>> SalesMissingFromRedis(redis::SyncClient& redis, std::vector<Sale> sales);
 
 }  // namespace minishop::inventory
