@@ -149,7 +149,13 @@ int Serve(const Config& config, const Roles& roles) {
     lifecycle = std::make_unique<order::LifecycleJobs>(config, metrics);
   }
   if (roles.inventory) {
-    consistency = std::make_unique<inventory::ConsistencyJobs>(config, metrics);
+    // With this process's relay and worker in view, a rebuild can prove that nothing is in
+    // flight instead of waiting (inventory/reconcile.h).
+    inventory::PipelineProbe probe{relay ? &relay->held() : nullptr,
+                                   worker ? &worker->held() : nullptr};
+    consistency = std::make_unique<inventory::ConsistencyJobs>(config, metrics, probe);
+    inventory::ConsistencyJobs* c = consistency.get();
+    shared.request_rebuild = [c](int64_t sale_id) { c->RequestRebuild(sale_id); };
   }
   shared.public_api = roles.gateway;
 
