@@ -117,6 +117,8 @@ void ConsistencyJobs::Run() {
 
 bool ConsistencyJobs::RedisStartedAfresh() {
   Result<redis::Reply> info = redis_->Command({"INFO", "server"});
+  // A restarted Redis first breaks the old connection; the client reconnects on the retry.
+  if (!info.ok()) info = redis_->Command({"INFO", "server"});
   if (!info.ok() || info->is_error()) return false;
   std::string run_id = RunIdOf(info->str);
   if (run_id.empty() || run_id == redis_run_id_) return false;
@@ -135,12 +137,23 @@ Status ConsistencyJobs::QueueMissing() {
   Result<std::vector<Sale>> missing = SalesMissingFromRedis(*redis_, std::move(*sales));
   if (!missing.ok()) return missing.error();
   const int64_t now = NowEpochMs();
+  std::string live, upcoming;
+  int queued = 0;
   // In value order: a rebuild thread waiting in Pop takes the first pushed at once.
   for (const Sale& sale : RecoveryOrder(std::move(*missing), now)) {
-    if (queue_.Push(sale.id, RankOf(sale, now)))
-      spdlog::warn("sale {} ({}) has no Redis keys: rebuilding it from PostgreSQL", sale.id,
-                   PhaseName(PhaseOf(sale, now)));
+    if (!queue_.Push(sale.id, RankOf(sale, now))) continue;
+    ++queued;
+    const SalePhase phase = PhaseOf(sale, now);
+    if (phase != SalePhase::kEnded) {
+      std::string& ids = phase == SalePhase::kLive ? live : upcoming;
+      ids += (ids.empty() ? "" : ",") + std::to_string(sale.id);
+    }
   }
+  if (queued > 0)
+    spdlog::warn(
+        "{} sales have no Redis keys: rebuilding them from PostgreSQL, live [{}] first, "
+        "then upcoming [{}], then the ended ones",
+        queued, live, upcoming);
   return OkStatus();
 }
 
@@ -158,6 +171,9 @@ void ConsistencyJobs::RebuildLoop() {
         rebuilt = conn.error();
       }
     }
+    // This connection may predate a Redis restart (the usual reason for a rebuild): a PING
+    // that fails drops it, and the rebuild's first command connects afresh.
+    (void)redis.Command({"PING"});
     if (pg != nullptr) rebuilt = Rebuild(config_, *pg, redis, *sale, probe_);
     queue_.Done(*sale);
     if (rebuilt.ok()) {
