@@ -17,10 +17,10 @@
 #include <string>
 
 #include "common/config.h"
-#include "common/held_work.h"
 #include "common/result.h"
 #include "infra/pg/connection.h"
 #include "infra/redis/sync_client.h"
+#include "inventory/in_flight.h"
 #include "inventory/sale.h"
 
 namespace minishop::inventory {
@@ -52,13 +52,6 @@ Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, 
 // The same for a sale already loaded (the periodic job loads them all once per round).
 Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, const Sale& sale,
                                   bool repair);
-
-// This process's own relay and order worker, when it runs them (null otherwise): what lets
-// a rebuild prove that no reservation is in flight instead of waiting for it.
-struct PipelineProbe {
-  const HeldWork* relay = nullptr;
-  const HeldWork* worker = nullptr;
-};
 
 // Recreates a sale whose Redis keys are missing. First it makes sure every reservation
 // still in flight (outbox, relay, RabbitMQ, order worker) has become an order, waiting up
