@@ -9,8 +9,8 @@
 
 namespace minishop::inventory {
 namespace {
-// How often the job thread wakes by itself: reads Redis's run_id (one INFO), so a Redis
-// that came back empty is noticed within this.
+// How often the job thread wakes by itself: reads Redis's run_id and key count (INFO and
+// DBSIZE in one round trip), so a Redis that came back empty is noticed within this.
 constexpr std::chrono::milliseconds kTick{250};
 // The full look for missing sales (all sales in PostgreSQL, one EXISTS each) without a
 // reason to look sooner.
@@ -92,7 +92,7 @@ void ConsistencyJobs::Run() {
       const int64_t since = NowSteadyMs() - last_check_ms;
       if (since < kRequestedCheckSpacingMs)
         std::this_thread::sleep_for(std::chrono::milliseconds(kRequestedCheckSpacingMs - since));
-      const bool fresh = RedisStartedAfresh();
+      const bool fresh = RedisLostData();
       const std::vector<int64_t> asked = requests_.Take();
       const int64_t now_ms = NowSteadyMs();
       if (fresh || !asked.empty() || now_ms >= next_check_ms) {
@@ -115,19 +115,25 @@ void ConsistencyJobs::Run() {
   }
 }
 
-bool ConsistencyJobs::RedisStartedAfresh() {
-  Result<redis::Reply> info = redis_->Command({"INFO", "server"});
+bool ConsistencyJobs::RedisLostData() {
+  const std::vector<std::vector<std::string>> look = {{"INFO", "server"}, {"DBSIZE"}};
+  auto replies = redis_->Pipeline(look, redis::SyncClient::ErrorReplies::kFail);
   // A restarted Redis first breaks the old connection; the client reconnects on the retry.
-  if (!info.ok()) info = redis_->Command({"INFO", "server"});
-  if (!info.ok() || info->is_error()) return false;
-  std::string run_id = RunIdOf(info->str);
-  if (run_id.empty() || run_id == redis_run_id_) return false;
-  const bool restarted = !redis_run_id_.empty();
-  if (restarted)
+  if (!replies.ok()) replies = redis_->Pipeline(look, redis::SyncClient::ErrorReplies::kFail);
+  if (!replies.ok()) return false;
+  std::string run_id = RunIdOf((*replies)[0].str);
+  const int64_t keys = (*replies)[1].integer;
+  const bool restarted = !run_id.empty() && !redis_run_id_.empty() && run_id != redis_run_id_;
+  const bool emptied = keys == 0 && redis_keys_ > 0;
+  if (restarted) {
     spdlog::warn("Redis restarted (run_id {} -> {}): looking for sales it lost", redis_run_id_,
                  run_id);
-  redis_run_id_ = std::move(run_id);
-  return restarted;
+  } else if (emptied) {
+    spdlog::warn("Redis has no keys any more: looking for sales it lost");
+  }
+  if (!run_id.empty()) redis_run_id_ = std::move(run_id);
+  redis_keys_ = keys;
+  return restarted || emptied;
 }
 
 Status ConsistencyJobs::QueueMissing() {

@@ -2,10 +2,10 @@
 //   - Rebuild: sales whose Redis keys are missing (Redis lost its data, or a warm-up
 //     failed) are rebuilt from PostgreSQL (inventory.rebuild_on_start). The job thread looks
 //     for them at start, every 2 s, at once when Redis reports a fresh start (its run_id
-//     changed) and at once when the request path met one (RequestRebuild); it queues them in
-//     value order — live, upcoming, ended (inventory/recovery.h) — and
-//     inventory.rebuild_parallelism rebuild threads, each with its own Redis and PostgreSQL
-//     connection, take them from that queue.
+//     changed) or has no keys any more, and at once when the request path met one
+//     (RequestRebuild); it queues them in value order — live, upcoming, ended
+//     (inventory/recovery.h) — and inventory.rebuild_parallelism rebuild threads, each with
+//     its own Redis and PostgreSQL connection, take them from that queue.
 //   - Reconciliation: every inventory.reconcile_interval_ms, the instance holding the lease
 //     ms:lock:reconcile compares every sale's Redis keys with PostgreSQL and publishes the
 //     drift (gauges minishop_inventory_drift and minishop_inventory_sales_drifting). It
@@ -65,7 +65,9 @@ class ConsistencyJobs {
  private:
   void Run();
   void RebuildLoop();
-  bool RedisStartedAfresh();
+  // True when Redis reports a fresh start (its run_id changed) or lost every key (DBSIZE
+  // fell to 0) since the last call.
+  bool RedisLostData();
   Status QueueMissing();
   Status ReconcileAll();
   Status EnsurePg();
@@ -80,6 +82,7 @@ class ConsistencyJobs {
   Counter& rebuild_failures_;
 
   std::string redis_run_id_;           // as last seen by INFO server
+  int64_t redis_keys_ = 0;             // DBSIZE, as last seen
   std::set<int64_t> final_and_clean_;  // sales not read again (SaleIsFinal, then clean)
   RebuildRequests requests_;
   RebuildQueue queue_;
