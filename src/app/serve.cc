@@ -193,10 +193,12 @@ int Serve(const Config& config, const Roles& roles) {
     spdlog::warn("drain timeout: {} connections still open", server.open_connections());
   // The relay publishes and acks what it already read; the worker writes and acks its
   // batch; anything else stays in Redis / RabbitMQ for the next start (at-least-once).
+  // The consistency jobs first: a rebuild in progress may be waiting for the relay and the
+  // worker to hand on what they hold, which they do only while they run.
+  if (consistency) consistency->Stop();
   if (relay) relay->Stop();
   if (worker) worker->Stop();
   if (lifecycle) lifecycle->Stop();
-  if (consistency) consistency->Stop();
   for (int i = 0; i < loops.size(); ++i) {
     redis::AsyncClient* c = redis_clients[i].get();
     RunOnLoop(loops.loop(i), [c] { c->Stop(); });

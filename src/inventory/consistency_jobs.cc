@@ -97,8 +97,8 @@ void ConsistencyJobs::Run() {
       const int64_t now_ms = NowSteadyMs();
       if (fresh || !asked.empty() || now_ms >= next_check_ms) {
         if (!asked.empty())
-          spdlog::info("a request met sale {} without Redis state: looking for missing sales",
-                       asked.front());
+          spdlog::debug("a request met sale {} without Redis state: looking for missing sales",
+                        asked.front());
         if (Status s = QueueMissing(); !s.ok())
           spdlog::warn("inventory rebuild check: {}", s.error().message);
         last_check_ms = now_ms;
