@@ -136,7 +136,7 @@ int Serve(const Config& config, const Roles& roles) {
   std::unique_ptr<order::LifecycleJobs> lifecycle;
   std::unique_ptr<inventory::ConsistencyJobs> consistency;
   gateway::GatewayShared shared{
-      config, auth::JwtCodec(config.auth.jwt_secret), pool, catalog, metrics, {}};
+      config, auth::JwtCodec(config.auth.jwt_secret), pool, catalog, metrics, {}, true, {}};
   if (roles.seckill) {
     relay = std::make_unique<seckill::OutboxRelay>(config, metrics);
     seckill::OutboxRelay* r = relay.get();
@@ -149,7 +149,13 @@ int Serve(const Config& config, const Roles& roles) {
     lifecycle = std::make_unique<order::LifecycleJobs>(config, metrics);
   }
   if (roles.inventory) {
-    consistency = std::make_unique<inventory::ConsistencyJobs>(config, metrics);
+    // With this process's relay and worker in view, a rebuild can prove that nothing is in
+    // flight instead of waiting (inventory/reconcile.h).
+    inventory::PipelineProbe probe{relay ? &relay->held() : nullptr,
+                                   worker ? &worker->held() : nullptr};
+    consistency = std::make_unique<inventory::ConsistencyJobs>(config, metrics, probe);
+    inventory::ConsistencyJobs* c = consistency.get();
+    shared.request_rebuild = [c](int64_t sale_id) { c->RequestRebuild(sale_id); };
   }
   shared.public_api = roles.gateway;
 
@@ -187,10 +193,12 @@ int Serve(const Config& config, const Roles& roles) {
     spdlog::warn("drain timeout: {} connections still open", server.open_connections());
   // The relay publishes and acks what it already read; the worker writes and acks its
   // batch; anything else stays in Redis / RabbitMQ for the next start (at-least-once).
+  // The consistency jobs first: a rebuild in progress may be waiting for the relay and the
+  // worker to hand on what they hold, which they do only while they run.
+  if (consistency) consistency->Stop();
   if (relay) relay->Stop();
   if (worker) worker->Stop();
   if (lifecycle) lifecycle->Stop();
-  if (consistency) consistency->Stop();
   for (int i = 0; i < loops.size(); ++i) {
     redis::AsyncClient* c = redis_clients[i].get();
     RunOnLoop(loops.loop(i), [c] { c->Stop(); });

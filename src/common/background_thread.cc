@@ -38,7 +38,17 @@ bool BackgroundThread::stopping() const {
 
 bool BackgroundThread::SleepUnlessStopped(std::chrono::milliseconds d) {
   std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+  cv_.wait_for(lock, d, [this] { return stopping_ || woken_; });
+  woken_ = false;
+  return !stopping_;
+}
+
+void BackgroundThread::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
 }
 
 }  // namespace minishop

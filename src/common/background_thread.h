@@ -1,7 +1,7 @@
 // BackgroundThread: one named thread that runs a background job's loop (relay, order
 // worker, lifecycle and consistency jobs), and the stop signal that loop polls and sleeps
 // on. Start/Stop are called by the owning (controlling) thread; stopping() and
-// SleepUnlessStopped() by the job's own thread.
+// SleepUnlessStopped() by the job's own thread; Wake() by any thread.
 #pragma once
 
 #include <chrono>
@@ -30,13 +30,18 @@ class BackgroundThread {
 
   bool stopping() const;
 
-  // Sleeps for `d` or until Stop(); returns false if stopping.
+  // Sleeps for `d`, until Stop() or until Wake(); returns false if stopping.
   bool SleepUnlessStopped(std::chrono::milliseconds d);
+
+  // Ends the body's current sleep early, or its next one if it is awake (one wake is
+  // remembered, not counted). Any thread; takes a short lock, never waits for the body.
+  void Wake();
 
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 

@@ -66,6 +66,7 @@ void VisitFields(Config& c, F&& f) {
   f("inventory", "reconcile_interval_ms", c.inventory.reconcile_interval_ms);
   f("inventory", "rebuild_on_start", c.inventory.rebuild_on_start);
   f("inventory", "rebuild_drain_timeout_ms", c.inventory.rebuild_drain_timeout_ms);
+  f("inventory", "rebuild_parallelism", c.inventory.rebuild_parallelism);
 }
 
 std::string EnvName(std::string_view section, std::string_view key) {
@@ -176,6 +177,8 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
     return MakeError(Code::kBadRequest, "payment.failure_percent must be in 0..100");
   if (config.order.payment_deadline_ms <= 0)
     return MakeError(Code::kBadRequest, "order.payment_deadline_ms must be positive");
+  if (config.inventory.rebuild_parallelism < 1 || config.inventory.rebuild_parallelism > 64)
+    return MakeError(Code::kBadRequest, "inventory.rebuild_parallelism must be in 1..64");
   if (config.instance_id.empty()) {
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);

@@ -70,8 +70,8 @@ struct AuthConfig {
 };
 
 struct RelayConfig {
-  int batch_size = 500;           // stream entries per XREADGROUP and per confirm round
-  int64_t block_ms = 50;          // XREADGROUP BLOCK when the outbox is empty
+  int batch_size = 500;   // stream entries per XREADGROUP and per confirm round
+  int64_t block_ms = 50;  // XREADGROUP BLOCK when the outbox is empty
   // After a read that found less than a full batch, the next read waits until this long
   // after that one returned: at a moderate rate each round then carries many entries
   // instead of one (Redis, RabbitMQ and the order worker pay per round, not per entry).
@@ -101,8 +101,11 @@ struct InventoryConfig {
   // Periodic Redis/PostgreSQL comparison (0: off). It reads every order and Redis entry of
   // every sale: ~1.5 s of CPU across processes for a sale of 280,000 orders.
   int64_t reconcile_interval_ms = 300'000;
-  bool rebuild_on_start = true;               // rebuild sales whose Redis keys are missing
+  // Rebuild sales whose Redis keys are missing: at start, when Redis restarted, when a
+  // request meets one, and every 2 s.
+  bool rebuild_on_start = true;
   int64_t rebuild_drain_timeout_ms = 30'000;  // rebuild waits this long for queued reservations
+  int rebuild_parallelism = 4;  // sales rebuilt at once (each with its own Redis and PG link)
 };
 
 struct Config {

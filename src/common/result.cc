@@ -44,6 +44,8 @@ std::string_view CodeName(Code code) {
       return "unavailable";
     case Code::kTimeout:
       return "timeout";
+    case Code::kRecovering:
+      return "recovering";
     case Code::kInternal:
       return "internal";
   }

@@ -33,6 +33,8 @@ enum class Code {
   kRateLimited,
   kUnavailable,  // a dependency is down or overloaded: retry later
   kTimeout,      // a dependency did not answer within its deadline
+  kRecovering,   // the thing exists but its hot copy is being rebuilt (e.g. a sale after
+                 // Redis lost its keys): retry shortly
   kInternal,
 };
 

@@ -22,6 +22,7 @@ TEST(ResultTest, CodeNamesAreStableWireNames) {
   EXPECT_EQ(CodeName(Code::kLimitReached), "limit_reached");
   EXPECT_EQ(CodeName(Code::kNotStarted), "not_started");
   EXPECT_EQ(CodeName(Code::kRateLimited), "rate_limited");
+  EXPECT_EQ(CodeName(Code::kRecovering), "recovering");
 }
 
 TEST(JsonEscapeTest, EscapesQuotesAndControls) {
@@ -37,6 +38,7 @@ TEST(JsonEscapeTest, EscapesQuotesAndControls) {
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <thread>
 
 #include "common/background_thread.h"
 
@@ -53,6 +55,22 @@ TEST(BackgroundThreadTest, StopWakesASleepingBodyAndJoins) {
   EXPECT_TRUE(thread.stopping());
   EXPECT_EQ(rounds.load(), 0);
   thread.Stop();  // idempotent
+}
+
+TEST(BackgroundThreadTest, WakeEndsOneSleepEarlyAndIsRememberedWhileAwake) {
+  BackgroundThread thread;
+  std::atomic<int> rounds{0};
+  thread.Wake();  // before the body sleeps: its first sleep returns at once
+  thread.Start("test-wake", [&] {
+    while (thread.SleepUnlessStopped(std::chrono::hours(1))) {
+      if (++rounds == 2) return;
+    }
+  });
+  while (rounds.load() < 1) std::this_thread::yield();
+  thread.Wake();  // the body would sleep for an hour if Wake did not end the sleep
+  while (rounds.load() < 2) std::this_thread::yield();
+  thread.Stop();
+  EXPECT_EQ(rounds.load(), 2);
 }
 
 TEST(BackgroundThreadTest, RunsTheBodyAtTheGivenNiceWithoutChangingTheCaller) {

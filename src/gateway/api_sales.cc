@@ -56,6 +56,12 @@ Result<net::Response> Gateway::GetSale(int64_t sale_id) {
   return Json(http::status::ok, body);
 }
 
+Error Gateway::SaleStateMissing(int64_t sale_id, Error recovering) {
+  if (Catalog().Find(sale_id) == nullptr) return MakeError(Code::kNotFound, "no such sale");
+  if (shared_.request_rebuild) shared_.request_rebuild(sale_id);
+  return recovering;
+}
+
 asio::awaitable<Result<net::Response>> Gateway::Purchase(const net::Request& request,
                                                          const auth::Claims& caller,
                                                          int64_t sale_id) {
@@ -87,6 +93,7 @@ asio::awaitable<Result<net::Response>> Gateway::Purchase(const net::Request& req
   const std::string traceparent = TraceParent(request);
   Result<seckill::Reservation> r =
       co_await seckill_.Reserve(sale_id, caller.user_id, qty, traceparent);
+  if (r.code() == Code::kRecovering) co_return SaleStateMissing(sale_id, r.error());
   if (!r.ok()) co_return r.error();
   co_return Accepted(*r, sale_id, qty);
 }
@@ -94,6 +101,7 @@ asio::awaitable<Result<net::Response>> Gateway::Purchase(const net::Request& req
 asio::awaitable<Result<net::Response>> Gateway::MyReservation(const auth::Claims& caller,
                                                               int64_t sale_id) {
   Result<seckill::ReservationStatus> s = co_await seckill_.Status(sale_id, caller.user_id);
+  if (s.code() == Code::kRecovering) co_return SaleStateMissing(sale_id, s.error());
   if (!s.ok()) co_return s.error();
   nlohmann::json body = {
       {"sale_id", sale_id}, {"reservation_id", s->reservation_id}, {"status", s->status}};

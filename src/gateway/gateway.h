@@ -46,6 +46,10 @@ struct GatewayShared {
   MetricsRegistry& metrics;
   std::vector<ReadinessProbe> probes;
   bool public_api = true;  // false: only /healthz, /readyz and /metrics are served
+  // Asks for sale N's Redis state to be rebuilt now (it was found missing on the request
+  // path). Thread-safe, never blocks; empty when this process runs no inventory role (the
+  // inventory role's periodic check finds the sale then).
+  std::function<void(int64_t sale_id)> request_rebuild;
 };
 
 class Gateway final : public net::HttpHandler {
@@ -100,6 +104,10 @@ class Gateway final : public net::HttpHandler {
 
   // Helpers.
   Result<auth::Claims> Authenticate(const net::Request& request) const;
+  // What to answer when Redis has no state for `sale_id` (seckill's kRecovering): a sale
+  // the catalog (PostgreSQL) knows is being restored — ask for its rebuild and keep
+  // kRecovering (503); otherwise the sale does not exist (kNotFound).
+  Error SaleStateMissing(int64_t sale_id, Error recovering);
   const inventory::SaleCatalog::Snapshot& Catalog();
   std::string TraceParent(const net::Request& request);
   void Count(std::string_view route, unsigned status);

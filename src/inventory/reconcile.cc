@@ -4,10 +4,8 @@
 
 #include <cstdlib>
 #include <set>
-#include <thread>
 
 #include "common/clock.h"
-#include "infra/amqp/queue_info.h"
 #include "infra/redis/lock.h"
 #include "infra/redis/script_runner.h"
 #include "seckill/keys.h"
@@ -43,15 +41,6 @@ struct RedisState {
 };
 
 int64_t ToInt(const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); }
-
-Result<Sale> FindSale(pg::Connection& db, int64_t sale_id) {
-  Result<std::vector<Sale>> sales = LoadSales(db);
-  if (!sales.ok()) return sales.error();
-  for (Sale& s : *sales) {
-    if (s.id == sale_id) return std::move(s);
-  }
-  return MakeError(Code::kNotFound, "no such sale");
-}
 
 Result<PgState> LoadPg(pg::Connection& db, const Sale& sale) {
   PgState st;
@@ -271,31 +260,6 @@ Status OpenSale(redis::SyncClient& redis, const Sale& sale) {
   return OkStatus();
 }
 
-// Waits until nothing is queued for the order workers (two quiet looks in a row) and the
-// sale's outbox is empty, then gives a batch held by a worker time to commit.
-Status WaitForQuietQueue(const Config& config, redis::SyncClient& redis, int64_t sale_id) {
-  const amqp::ConnectOptions options = amqp::ConnectOptions::FromConfig(config.amqp);
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(config.inventory.rebuild_drain_timeout_ms);
-  int quiet = 0;
-  while (quiet < 2) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return MakeError(Code::kTimeout, "reservations still queued; rebuild later");
-    Result<amqp::QueueCounts> q = amqp::InspectQueue(options, config.amqp.queue);
-    Result<Reply> backlog = redis.Command({"XLEN", seckill::OutboxKey(sale_id)});
-    if (!backlog.ok()) return backlog.error();
-    if (q.ok() && q->ready == 0 && backlog->integer == 0) {
-      ++quiet;
-    } else {
-      quiet = 0;
-      if (!q.ok()) spdlog::warn("rebuild of sale {}: {}", sale_id, q.error().message);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  return OkStatus();
-}
-
 }  // namespace
 
 int64_t Drift::total() const {
@@ -316,7 +280,7 @@ nlohmann::json Drift::ToJson() const {
 
 Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, int64_t sale_id,
                                   bool repair) {
-  Result<Sale> sale = FindSale(db, sale_id);
+  Result<Sale> sale = LoadSale(db, sale_id);
   if (!sale.ok()) return sale.error();
   return Reconcile(db, redis, *sale, repair);
 }
@@ -342,7 +306,7 @@ Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, 
 }
 
 Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
-                      int64_t sale_id) {
+                      int64_t sale_id, const PipelineProbe& probe) {
   Result<Reply> meta = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
   if (!meta.ok()) return meta.error();
   if (meta->integer == 1)
@@ -352,7 +316,9 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
       std::chrono::milliseconds(config.inventory.rebuild_drain_timeout_ms + 60'000));
   if (!lease.ok()) return lease.error();
   if (!lease->has_value()) return MakeError(Code::kConflict, "another rebuild of the sale runs");
-  Status waited = WaitForQuietQueue(config, redis, sale_id);
+  const int64_t started_us = NowSteadyUs();
+  Status waited = WaitForNothingInFlight(config, redis, sale_id, probe);
+  const int64_t drained_us = NowSteadyUs();
   if (waited.ok()) {
     // Warmed meanwhile (a sale being created): nothing to rebuild.
     Result<Reply> again = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
@@ -362,29 +328,31 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
       waited = MakeError(Code::kConflict, "the sale was warmed while the rebuild waited");
     }
   }
-  Result<Sale> sale = waited.ok() ? FindSale(db, sale_id) : Result<Sale>(waited.error());
+  Result<Sale> sale = waited.ok() ? LoadSale(db, sale_id) : Result<Sale>(waited.error());
   Result<PgState> pg = sale.ok() ? LoadPg(db, *sale) : Result<PgState>(sale.error());
   Status done = pg.ok() ? Repair(redis, *pg) : Status(pg.error());
   if (done.ok()) done = OpenSale(redis, pg->sale);
   (void)lock.Release(**lease);
   if (!done.ok()) return done.error();
-  spdlog::info("sale {} rebuilt in Redis from PostgreSQL ({} orders)", sale_id, pg->orders.size());
+  spdlog::info(
+      "sale {} rebuilt in Redis from PostgreSQL ({} orders) in {} ms ({} ms of it waiting "
+      "for reservations in flight)",
+      sale_id, pg->orders.size(), (NowSteadyUs() - started_us) / 1000,
+      (drained_us - started_us) / 1000);
   Result<RedisState> after = LoadRedis(redis, sale_id);
   if (!after.ok()) return after.error();
   return Compare(*pg, *after);
 }
 
-Result<std::vector<int64_t>> SalesMissingFromRedis(pg::Connection& db, redis::SyncClient& redis) {
-  Result<std::vector<Sale>> sales = LoadSales(db);
-  if (!sales.ok()) return sales.error();
+Result<std::vector<Sale>> SalesMissingFromRedis(redis::SyncClient& redis, std::vector<Sale> sales) {
   std::vector<std::vector<std::string>> cmds;
-  for (const Sale& s : *sales) cmds.push_back({"EXISTS", seckill::MetaKey(s.id)});
-  std::vector<int64_t> missing;
+  for (const Sale& s : sales) cmds.push_back({"EXISTS", seckill::MetaKey(s.id)});
+  std::vector<Sale> missing;
   if (cmds.empty()) return missing;
   auto replies = redis.Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);
   if (!replies.ok()) return replies.error();
-  for (size_t i = 0; i < sales->size(); ++i) {
-    if ((*replies)[i].integer == 0) missing.push_back((*sales)[i].id);
+  for (size_t i = 0; i < sales.size(); ++i) {
+    if ((*replies)[i].integer == 0) missing.push_back(std::move(sales[i]));
   }
   return missing;
 }

@@ -20,6 +20,7 @@
 #include "common/result.h"
 #include "infra/pg/connection.h"
 #include "infra/redis/sync_client.h"
+#include "inventory/in_flight.h"
 #include "inventory/sale.h"
 
 namespace minishop::inventory {
@@ -56,16 +57,20 @@ Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, 
 Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, const Sale& sale,
                                   bool repair);
 
-// Recreates a sale whose Redis keys are missing: waits (up to
-// config.inventory.rebuild_drain_timeout_ms) until the reservation queue is empty, so that
-// reservations in flight are orders, then writes stock, buyers, statuses and returns from
-// PostgreSQL and only then the meta hash that opens the sale to purchases. Runs under a
-// distributed lock per sale. kConflict when the sale still has its keys (use Reconcile
-// with repair) or another rebuild runs; kTimeout when the queue does not drain.
+// Recreates a sale whose Redis keys are missing. First it makes sure every reservation
+// still in flight (outbox, relay, RabbitMQ, order worker) has become an order, waiting up
+// to config.inventory.rebuild_drain_timeout_ms: with `probe` naming this process's relay
+// and worker and the worker the queue's only consumer, it proves that at once when nothing
+// is in flight and waits only for what is; otherwise it waits until the queue and the
+// outbox look empty twice (docs/consistency.md). Then it writes stock, buyers, statuses
+// and returns from PostgreSQL and only then the meta hash that opens the sale to
+// purchases. Runs under a distributed lock per sale. Blocks. kConflict when the sale still
+// has its keys (use Reconcile with repair) or another rebuild runs; kTimeout when the
+// reservations in flight do not land in time; kNotFound for an unknown sale.
 Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
-                      int64_t sale_id);
+                      int64_t sale_id, const PipelineProbe& probe = {});
 
-// Ids of the sales in PostgreSQL whose meta hash is missing in Redis.
-Result<std::vector<int64_t>> SalesMissingFromRedis(pg::Connection& db, redis::SyncClient& redis);
+// The sales of `sales` whose meta hash is missing in Redis (one pipelined round trip).
+Result<std::vector<Sale>> SalesMissingFromRedis(redis::SyncClient& redis, std::vector<Sale> sales);
 
 }  // namespace minishop::inventory

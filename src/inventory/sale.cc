@@ -162,6 +162,14 @@ Result<std::vector<Sale>> LoadSales(pg::Connection& db) {
   return sales;
 }
 
+Result<Sale> LoadSale(pg::Connection& db, int64_t sale_id) {
+  auto rows = db.Exec(std::string("SELECT ") + kSaleColumns + " FROM sales WHERE id = $1",
+                      {std::to_string(sale_id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->size() == 0) return MakeError(Code::kNotFound, "no such sale");
+  return SaleFromRow(*rows, 0);
+}
+
 const Sale* SaleCatalog::Snapshot::Find(int64_t id) const {
   auto it = index.find(id);
   return it == index.end() ? nullptr : &sales[it->second];

@@ -54,6 +54,8 @@ nlohmann::json SaleToJson(const Sale& sale, int64_t stock_left);
 
 Result<Sale> InsertSale(pg::Connection& db, Sale sale);
 Result<std::vector<Sale>> LoadSales(pg::Connection& db);
+// One sale by id; kNotFound if there is none.
+Result<Sale> LoadSale(pg::Connection& db, int64_t sale_id);
 
 // The sales known to this process, with an approximate stock left, refreshed in the
 // background. Update from any thread; readers on event loops keep a per-loop copy of the

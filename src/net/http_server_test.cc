@@ -259,5 +259,12 @@ TEST(HttpStatusTest, UnavailableCarriesRetryAfter) {
   EXPECT_EQ(r.body(), R"({"error":{"code":"unavailable","message":"redis down"}})");
 }
 
+TEST(HttpStatusTest, RecoveringIsServiceUnavailableWithRetryAfter) {
+  Response r = ErrorResponse(Code::kRecovering, "the sale is being restored");
+  EXPECT_EQ(r.result(), http::status::service_unavailable);
+  EXPECT_EQ(r[http::field::retry_after], "1");
+  EXPECT_EQ(r.body(), R"({"error":{"code":"recovering","message":"the sale is being restored"}})");
+}
+
 }  // namespace
 }  // namespace minishop::net

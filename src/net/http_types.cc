@@ -46,6 +46,8 @@ http::status StatusFor(Code code) {
       return http::status::service_unavailable;
     case Code::kTimeout:
       return http::status::service_unavailable;
+    case Code::kRecovering:
+      return http::status::service_unavailable;
     case Code::kInternal:
       return http::status::internal_server_error;
   }
@@ -74,7 +76,8 @@ Response ErrorResponse(Code code, std::string_view message, unsigned version, in
   }
   body.append(kClose);
   Response res = JsonResponse(StatusFor(code), std::move(body), version);
-  if (code == Code::kRateLimited || code == Code::kUnavailable || code == Code::kTimeout) {
+  if (code == Code::kRateLimited || code == Code::kUnavailable || code == Code::kTimeout ||
+      code == Code::kRecovering) {
     res.set(http::field::retry_after, std::to_string(retry_after_s));
   }
   return res;

@@ -73,6 +73,7 @@ void OrderWorker::Run() {
       // Delivery tags die with the channel: the broker redelivers the batch.
       consumer_.reset();
       batch_ = Batch{};
+      held_.Abandon();
     }
     auto delay =
         std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
@@ -95,6 +96,7 @@ Status OrderWorker::EnsureConnected() {
     auto c = amqp::Consumer::Open(amqp_options_, topology_, topology_.queue, config_.amqp.prefetch);
     if (!c.ok()) return c.error();
     consumer_ = std::move(c).value();
+    held_.Connected();
   }
   if (pg_ == nullptr) {
     auto conn = pg::Connection::Open(config_.postgres.conninfo);
@@ -108,7 +110,10 @@ Status OrderWorker::Step() {
   if (Status s = EnsureConnected(); !s.ok()) return s;
   if (batch_.ack_tag == 0) {
     if (Status s = Collect(); !s.ok()) return s;
-    if (batch_.ack_tag == 0) return OkStatus();
+    if (batch_.ack_tag == 0) {
+      held_.Release();  // nothing arrived, or every delivery was rejected (settled)
+      return OkStatus();
+    }
   }
   if (!batch_.readmitted) {
     if (Status s = Readmit(); !s.ok()) return s;
@@ -139,6 +144,7 @@ Status OrderWorker::Collect() {
     if (!got.ok()) return got.error();
     if (got->empty()) break;
     if (first) batch_.started_us = NowSteadyUs();
+    held_.Hold();
     amqp::Delivery& d = got->front();
     Result<ParsedMessage> parsed = ParseMessage(d.body);
     if (!parsed.ok()) {
@@ -347,6 +353,7 @@ Status OrderWorker::Acknowledge() {
     // Multiple: settles every earlier delivery of the batch; rejected ones are settled
     // already, and ack_tag is never one of them.
     if (Status s = consumer_->Ack(batch_.ack_tag, /*multiple=*/true); !s.ok()) return s;
+    held_.Release();
     batches_.Inc();
     messages_.Inc(batch_.messages);
     batch_seconds_.ObserveUs(NowSteadyUs() - batch_.started_us);

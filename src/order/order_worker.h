@@ -21,6 +21,7 @@
 
 #include "common/background_thread.h"
 #include "common/config.h"
+#include "common/held_work.h"
 #include "common/metrics.h"
 #include "common/result.h"
 #include "infra/amqp/connection.h"
@@ -58,6 +59,11 @@ class OrderWorker {
   // OK while the last round reached RabbitMQ, PostgreSQL and Redis (before the first: OK);
   // kUnavailable otherwise. Thread-safe and non-blocking, for /readyz.
   Status Health() const;
+
+  // Whether the worker holds deliveries it has not acknowledged (released once acked or
+  // rejected; abandoned when its channel broke and the broker took them back). Thread-safe,
+  // for the inventory rebuild.
+  const HeldWork& held() const { return held_; }
 
  private:
   struct Item {
@@ -112,6 +118,7 @@ class OrderWorker {
   Histogram& batch_seconds_;
 
   std::atomic<bool> healthy_{true};
+  HeldWork held_;
   BackgroundThread thread_;
 };
 

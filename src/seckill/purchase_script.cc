@@ -2,6 +2,9 @@
 
 namespace minishop::seckill {
 
+const char* const kSaleStateMissing =
+    "the sale's state is being restored from the database; retry shortly";
+
 const char* const kPurchaseLua = R"lua(
 local n = (#ARGV - 1) / 3
 local out = {}
@@ -39,6 +42,7 @@ return out
 )lua";
 
 const char* const kOrderStatusLua = R"lua(
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 local rid = redis.call('HGET', KEYS[1], 'u:' .. ARGV[1])
 if not rid then return false end
 return {rid, redis.call('HGET', KEYS[1], rid) or 'pending'}
@@ -79,7 +83,7 @@ Result<Reservation> MapPurchaseReply(const redis::Reply& reply) {
     case 5:
       return MakeError(Code::kConflict, "only " + std::to_string(value) + " units are left");
     case -1:
-      return MakeError(Code::kNotFound, "no such sale");
+      return MakeError(Code::kRecovering, kSaleStateMissing);
     default:
       return MakeError(Code::kInternal, "purchase script returned an unknown code");
   }

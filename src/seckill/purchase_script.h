@@ -19,11 +19,15 @@ namespace minishop::seckill {
 // Reply: one array per purchase, in order: {0, stock_left, reservation_id, now_ms}
 // reserved · {1, stock_left} sold out · {2, units_already} limit reached · {3, now_ms}
 // not started · {4, now_ms} ended · {5, stock_left} fewer units left than asked · {-1}
-// unknown sale (no meta key).
+// no meta key (an unknown sale, or one whose Redis state is lost or being rebuilt).
 extern const char* const kPurchaseLua;
 
-// KEYS: status. ARGV: user_id. Reply: nil, or {reservation_id, status}.
+// KEYS: status, meta. ARGV: user_id. Reply: -1 when the sale has no meta key, nil when the
+// user has no reservation, or {reservation_id, status}.
 extern const char* const kOrderStatusLua;
+
+// The message of kRecovering when a sale's meta key is missing.
+extern const char* const kSaleStateMissing;
 
 struct Reservation {
   std::string reservation_id;
@@ -32,7 +36,9 @@ struct Reservation {
 };
 
 // Maps one purchase's part of the script's reply to a Reservation or to kSoldOut, kLimitReached,
-// kNotStarted, kEnded, kNotFound; a Redis error reply or an unexpected shape is kInternal.
+// kNotStarted, kEnded, kRecovering (no meta key: Redis knows no such sale; whether the sale
+// exists is for the caller to decide); a Redis error reply or an unexpected shape is
+// kInternal.
 Result<Reservation> MapPurchaseReply(const redis::Reply& reply);
 
 }  // namespace minishop::seckill

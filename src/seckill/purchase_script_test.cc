@@ -40,7 +40,7 @@ TEST(MapPurchaseReplyTest, MapsEveryRejection) {
   EXPECT_EQ(MapPurchaseReply(Arr({Int(3), Int(5)})).code(), Code::kNotStarted);
   EXPECT_EQ(MapPurchaseReply(Arr({Int(4), Int(5)})).code(), Code::kEnded);
   EXPECT_EQ(MapPurchaseReply(Arr({Int(5), Int(1)})).code(), Code::kConflict);
-  EXPECT_EQ(MapPurchaseReply(Arr({Int(-1)})).code(), Code::kNotFound);
+  EXPECT_EQ(MapPurchaseReply(Arr({Int(-1)})).code(), Code::kRecovering);
 }
 
 TEST(MapPurchaseReplyTest, ErrorsAndOddShapesAreInternal) {

@@ -284,6 +284,7 @@ Status OutboxRelay::Step() {
   if (!entries.ok()) return entries.error();
   if (entries->empty()) return OkStatus();
   batch_.entries = std::move(entries).value();
+  held_.Hold();
   return Deliver();
 }
 
@@ -370,6 +371,7 @@ Status OutboxRelay::Publish() {
     return s;
   }
   batch_.published = true;
+  held_.Release();  // the reservations are in RabbitMQ now
   published_.Inc(packed.reservations);
   dead_lettered_.Inc(packed.malformed);
   return OkStatus();

@@ -18,6 +18,7 @@
 
 #include "common/background_thread.h"
 #include "common/config.h"
+#include "common/held_work.h"
 #include "common/metrics.h"
 #include "common/result.h"
 #include "infra/amqp/connection.h"
@@ -87,6 +88,10 @@ class OutboxRelay {
   // attempt: OK); kUnavailable otherwise. Thread-safe and non-blocking, for /readyz.
   Status Health() const;
 
+  // Whether the relay holds entries it read and RabbitMQ has not confirmed yet (released
+  // once confirmed). Thread-safe, for the inventory rebuild.
+  const HeldWork& held() const { return held_; }
+
  private:
   struct Batch {
     std::vector<OutboxEntry> entries;
@@ -104,6 +109,7 @@ class OutboxRelay {
   Status RemoveFromStreams();
 
   std::atomic<bool> healthy_{true};
+  HeldWork held_;
   const Config config_;
   const amqp::ConnectOptions amqp_options_;
   const amqp::Topology topology_;

@@ -101,7 +101,7 @@ TEST_F(SeckillIntegrationTest, EveryRejectionLeavesNothingBehind) {
   EXPECT_EQ(Buy(3, 7).code(), Code::kLimitReached);
   EXPECT_EQ(Buy(4, 7).code(), Code::kSoldOut);
   EXPECT_EQ(Buy(5, 7, 3).code(), Code::kConflict);
-  EXPECT_EQ(Buy(99, 7).code(), Code::kNotFound);
+  EXPECT_EQ(Buy(99, 7).code(), Code::kRecovering) << "no meta key";
   EXPECT_EQ(Int({"GET", StockKey(1)}), 1);
   EXPECT_EQ(Int({"GET", StockKey(3)}), 1);
   EXPECT_EQ(Int({"GET", StockKey(5)}), 1);
@@ -184,7 +184,7 @@ TEST_F(SeckillIntegrationTest, PurchasesOfOneIterationShareOneCallPerSale) {
   EXPECT_EQ((*out[4])->stock_left, 0);
   EXPECT_EQ(out[5]->code(), Code::kSoldOut);
   EXPECT_EQ(out[6]->code(), Code::kLimitReached);
-  EXPECT_EQ(out[7]->code(), Code::kNotFound);
+  EXPECT_EQ(out[7]->code(), Code::kRecovering);
   EXPECT_EQ(Int({"GET", StockKey(1)}), 0);
   EXPECT_EQ(Int({"XLEN", OutboxKey(1)}), 3);
   EXPECT_EQ(Int({"XLEN", OutboxKey(2)}), 1);

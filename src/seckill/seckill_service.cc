@@ -199,13 +199,17 @@ void SeckillService::SendBatches() {
 
 boost::asio::awaitable<Result<ReservationStatus>> SeckillService::Status(int64_t sale_id,
                                                                          int64_t user_id) {
-  std::vector<std::string> keys(1, StatusKey(sale_id));
+  std::vector<std::string> keys;
+  keys.push_back(StatusKey(sale_id));
+  keys.push_back(MetaKey(sale_id));
   std::vector<std::string> args(1, std::to_string(user_id));
   Result<redis::Reply> reply =
       co_await redis_.Eval(StatusScript(), std::move(keys), std::move(args));
   if (!reply.ok()) co_return reply.error();
   if (reply->is_error())
     co_return MakeError(Code::kInternal, "status script failed: " + reply->str);
+  if (reply->type == redis::Reply::Type::kInteger && reply->integer == -1)
+    co_return MakeError(Code::kRecovering, kSaleStateMissing);
   if (reply->is_nil() || reply->elements.size() != 2)
     co_return MakeError(Code::kNotFound, "you have no reservation in this sale");
   co_return ParseStatus(reply->elements[0].str, reply->elements[1].str);

@@ -89,7 +89,8 @@ class SeckillService {
 
   // Reserves `qty` units for the user. Errors: kSoldOut (possibly from the local flag,
   // without a Redis round trip), kLimitReached, kConflict (fewer units left than asked),
-  // kNotStarted, kEnded, kNotFound, kUnavailable/kTimeout (Redis down or slow).
+  // kNotStarted, kEnded, kRecovering (the sale has no meta key in Redis),
+  // kUnavailable/kTimeout (Redis down or slow).
   boost::asio::awaitable<Result<Reservation>> Purchase(int64_t sale_id, int64_t user_id,
                                                        int64_t qty, std::string traceparent);
 
@@ -102,7 +103,8 @@ class SeckillService {
   boost::asio::awaitable<Result<Reservation>> Reserve(int64_t sale_id, int64_t user_id, int64_t qty,
                                                       std::string_view traceparent);
 
-  // The user's latest reservation in the sale; kNotFound if none.
+  // The user's latest reservation in the sale; kNotFound if none, kRecovering if the sale
+  // has no meta key in Redis.
   boost::asio::awaitable<Result<ReservationStatus>> Status(int64_t sale_id, int64_t user_id);
 
  private:

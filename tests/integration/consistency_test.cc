@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "harness/process.h"
@@ -98,7 +100,10 @@ TEST_F(ConsistencyTest, FlushAllThenRebuildCommandRestoresEveryInvariant) {
 
   redis::SyncClient redis = TestRedis();
   ASSERT_TRUE(redis.Command({"FLUSHALL"}).ok());
-  EXPECT_EQ(s.Call(http::verb::post, SalePath(sale, "purchase"), "", late[0]).status, 404);
+  ApiResponse missing = s.Call(http::verb::post, SalePath(sale, "purchase"), "", late[0]);
+  EXPECT_EQ(missing.status, 503) << "the sale exists in PostgreSQL";
+  EXPECT_EQ(missing.body["error"]["code"], "recovering");
+  EXPECT_EQ(s.Call(http::verb::post, SalePath(999, "purchase"), "", late[0]).status, 404);
   std::string out;
   ASSERT_EQ(RunCli("flushall", {"inventory", "rebuild", "--sale", std::to_string(sale)}, &out), 0)
       << out;
@@ -128,6 +133,126 @@ TEST_F(ConsistencyTest, MissingKeysAreRebuiltAutomaticallyOnStart) {
   ExpectAllInvariants(stats);
   EXPECT_EQ(stats["redis_stock"], 2);
   ExpectNoSecondPurchase(s, sale, early, late, 2);
+}
+
+// True for a 503 `recovering` answer with Retry-After; explains anything else.
+::testing::AssertionResult IsRecovering(const ApiResponse& r) {
+  if (r.status == 503 && r.body.is_object() && r.body["error"]["code"] == "recovering" &&
+      r.headers.count("Retry-After") == 1)
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << r.status << " " << r.body.dump();
+}
+
+// Issue 17: Redis loses every key mid-sale in a store with 25 ended sales. The live sale is
+// never "404 no such sale": its purchases and status answer 503 recovering until it is
+// rebuilt, then exactly its remaining units sell, and I1–I5 hold.
+TEST_F(ConsistencyTest, LiveSaleAnswersRecoveringUntilRebuiltThenSellsExactlyWhatIsLeft) {
+  auto sys = MiniShopSystem::Start("recovering");
+  ASSERT_TRUE(sys.ok()) << sys.error().message;
+  MiniShopSystem& s = **sys;
+  const int64_t now = NowEpochMs();
+  // Ended sales, older than the live one, as a store accumulates them.
+  ASSERT_TRUE(s.db()
+                  .Exec("INSERT INTO sales (product_name, price_cents, stock_total, starts_at_ms,"
+                        " ends_at_ms) SELECT 'Past sale ' || g, 1000, 100, $1::bigint + g * 1000,"
+                        " $1::bigint + 3600000 + g * 1000 FROM generate_series(1, 25) g",
+                        {std::to_string(now - 86'400'000)})
+                  .ok());
+  std::vector<std::string> tokens = s.RegisterUsers("rec", 70);
+  std::vector<std::string> early(tokens.begin(), tokens.begin() + 30);
+  std::vector<std::string> late(tokens.begin() + 30, tokens.end());
+  const int64_t sale = CreateSaleWithRebuy(s, 50, 1, false);
+  ASSERT_EQ(sale, 26);
+  ASSERT_EQ(BuyEach(s, sale, early).size(), 30u);
+  ExpectAllInvariants(WaitAllInvariants(s, sale));
+
+  // Redis loses everything. The rebuild lock of the live sale is held as by another
+  // instance rebuilding it, so that the recovering answers are certain to be seen.
+  redis::SyncClient redis = TestRedis();
+  const std::string lock = "ms:lock:rebuild:" + std::to_string(sale);
+  ASSERT_TRUE(redis.Command({"MULTI"}).ok());
+  ASSERT_TRUE(redis.Command({"FLUSHALL"}).ok());
+  ASSERT_TRUE(redis.Command({"SET", lock, "held-by-the-test"}).ok());
+  ASSERT_TRUE(redis.Command({"EXEC"}).ok());
+  EXPECT_TRUE(IsRecovering(s.Call(http::verb::post, SalePath(sale, "purchase"), "", late[0])));
+  EXPECT_TRUE(IsRecovering(s.Call(http::verb::get, SalePath(sale, "order"), "", early[0])));
+  EXPECT_TRUE(IsRecovering(s.Call(http::verb::get, SalePath(sale, "order"), "", late[0])));
+  EXPECT_EQ(s.Call(http::verb::get, "/api/v1/sales/" + std::to_string(sale)).status, 200);
+  ApiResponse listed = s.Call(http::verb::get, "/api/v1/sales");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body["sales"].size(), 26u);
+  ASSERT_TRUE(redis.Command({"DEL", lock}).ok());
+
+  // Each late shopper retries while told to; the first answers are 503 recovering, then
+  // the remaining 20 units sell and the rest is sold out. Never a 404.
+  int accepted = 0, sold_out = 0, recovering = 0;
+  bool any_accepted = false;
+  for (const std::string& t : late) {
+    ApiResponse r;
+    for (int attempt = 0; attempt < 3000; ++attempt) {
+      r = s.Call(http::verb::post, SalePath(sale, "purchase"), "", t);
+      if (r.status != 503) break;
+      EXPECT_TRUE(IsRecovering(r));
+      EXPECT_FALSE(any_accepted) << "recovering again after the sale was back";
+      ++recovering;
+      std::this_thread::sleep_for(20ms);
+    }
+    if (r.status == 202) ++accepted;
+    if (r.status == 410) ++sold_out;
+    any_accepted = any_accepted || r.status == 202;
+    EXPECT_TRUE(r.status == 202 || r.status == 410) << r.status << " " << r.body.dump();
+  }
+  EXPECT_EQ(accepted, 20);
+  EXPECT_EQ(sold_out, 20);
+  // The status endpoint is back too: an early buyer sees their order again.
+  EXPECT_EQ(s.Call(http::verb::get, SalePath(sale, "order"), "", early[0]).status, 200);
+  for (const std::string& t : early) {
+    int status = s.Call(http::verb::post, SalePath(sale, "purchase"), "", t).status;
+    EXPECT_TRUE(status == 409 || status == 410) << status;
+  }
+  nlohmann::json stats = WaitAllInvariants(s, sale);
+  ExpectAllInvariants(stats);
+  EXPECT_EQ(stats["redis_stock"], 0);
+  EXPECT_EQ(LiveUnits(s, sale), 50);
+  auto orders =
+      s.db().Exec("SELECT count(*) FROM orders WHERE sale_id = $1", {std::to_string(sale)});
+  ASSERT_TRUE(orders.ok());
+  EXPECT_EQ(orders->GetInt64(0, 0).value_or(-1), 50);
+  // The ended sales come back as well (after the live one).
+  bool all_back = false;
+  for (int i = 0; i < 600 && !all_back; ++i) {
+    all_back = true;
+    for (int64_t id = 1; id <= 26 && all_back; ++id) {
+      auto exists = redis.Command({"EXISTS", "ms:{s" + std::to_string(id) + "}:meta"});
+      all_back = exists.ok() && exists->integer == 1;
+    }
+    if (!all_back) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(all_back) << "an ended sale was never rebuilt";
+  std::cout << "recovering answers before the sale was back: " << recovering << "\n";
+
+  // The same loss as an operator meets it: Redis killed, its AOF gone, started again empty.
+  // An early buyer's order shows again once Redis is back and the sale rebuilt; meanwhile
+  // only 503s (Redis unreachable, then recovering).
+  ASSERT_TRUE(SharedRedis().Kill9().ok());
+  for (const auto& entry : std::filesystem::directory_iterator(SharedRedis().data_dir())) {
+    if (entry.path().filename().string().find("appendonly") != std::string::npos)
+      std::filesystem::remove_all(entry.path());
+  }
+  ASSERT_TRUE(SharedRedis().Restart().ok());
+  ApiResponse order;
+  for (int attempt = 0; attempt < 3000; ++attempt) {
+    order = s.Call(http::verb::get, SalePath(sale, "order"), "", early[1]);
+    if (order.status != 503) break;
+    EXPECT_EQ(order.headers.count("Retry-After"), 1u) << order.body.dump();
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(order.status, 200) << order.body.dump();
+  EXPECT_EQ(s.Call(http::verb::post, SalePath(sale, "purchase"), "", late.back()).status, 410);
+  stats = WaitAllInvariants(s, sale);
+  ExpectAllInvariants(stats);
+  EXPECT_EQ(stats["redis_stock"], 0);
+  EXPECT_EQ(LiveUnits(s, sale), 50);
 }
 
 TEST_F(ConsistencyTest, CrashBetweenPostgresUpdateAndRedisReturnReturnsTheUnitOnce) {
@@ -228,8 +353,8 @@ TEST_F(ConsistencyTest, DeadLettersCanBeListedAndReplayedByAnAdmin) {
   auto publisher = amqp::Publisher::Open(options, topology);
   ASSERT_TRUE(publisher.ok()) << publisher.error().message;
   ASSERT_TRUE((*publisher)
-                  ->PublishConfirmed({amqp::Message{topology.exchange, topology.queue,
-                                                    R"({"not":"a reservation"})", {}}})
+                  ->PublishConfirmed({amqp::Message{
+                      topology.exchange, topology.queue, R"({"not":"a reservation"})", {}}})
                   .ok());
   nlohmann::json listed;
   for (int i = 0; i < 200; ++i) {
