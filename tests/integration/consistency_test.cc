@@ -165,6 +165,13 @@ TEST_F(ConsistencyTest, LiveSaleAnswersRecoveringUntilRebuiltThenSellsExactlyWha
   ASSERT_EQ(sale, 26);
   ASSERT_EQ(BuyEach(s, sale, early).size(), 30u);
   ExpectAllInvariants(WaitAllInvariants(s, sale));
+  // The catalog reloads sales from PostgreSQL every second: the ones inserted by SQL above
+  // appear in it at its next reload.
+  for (int i = 0; i < 200; ++i) {
+    ApiResponse all = s.Call(http::verb::get, "/api/v1/sales");
+    if (all.status == 200 && all.body["sales"].size() == 26u) break;
+    std::this_thread::sleep_for(50ms);
+  }
 
   // Redis loses everything. The rebuild lock of the live sale is held as by another
   // instance rebuilding it, so that the recovering answers are certain to be seen.
