@@ -12,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <list>
 #include <thread>
+#include <tuple>
 
 #include "common/clock.h"
 #include "net/http_framing.h"
@@ -23,6 +24,9 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr int64_t kNever = INT64_MAX;
+// Read buffer beyond the header limit: Beast reads in pieces of up to 64 KiB, and a body
+// passes through the buffer piece by piece into the request.
+constexpr size_t kReadSlack = 16 * 1024;
 
 int64_t NowMs() { return NowSteadyUs() / 1000; }
 
@@ -35,11 +39,16 @@ Code CodeForReadError(const boost::system::error_code& ec, bool start_line_read)
   return Code::kBadRequest;
 }
 
-// Beast parses the request line as soon as it is whole; a header block that hit the limit
-// before that has a request line longer than the limit (414), otherwise too many or too
-// large fields (431).
-bool StartLineRead(const http::request_parser<http::string_body>& parser) {
-  return !parser.get().target().empty();
+// Whether the request line was whole when a header block hit the limit: then its fields
+// were too many or too large (431), otherwise the line itself was (414). Beast parses the
+// line as soon as it has it whole, unless it arrived in pieces; then the unparsed bytes
+// still hold it.
+bool StartLineRead(const http::request_parser<http::string_body>& parser,
+                   const boost::beast::flat_buffer& buffer) {
+  if (!parser.get().target().empty()) return true;
+  auto data = buffer.data();
+  return std::string_view(static_cast<const char*>(data.data()), data.size()).find('\n') !=
+         std::string_view::npos;
 }
 
 // True for errors where the client sent something we can answer with a 4xx, as opposed
@@ -151,17 +160,33 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
   socket.set_option(tcp::no_delay(true), ignored);
   auto remote = socket.remote_endpoint(ignored).address();
   const HttpLoopState::ConnRef conn = state->Add(&socket);
-  // Unbounded here: the parser's header and body limits bound what is read, so that an
-  // oversize header block is answered 431/414 rather than failing as a full buffer.
-  boost::beast::flat_buffer buffer;
-  buffer.reserve(4096);
+  // However this coroutine ends — an exception from Beast included — the connection leaves
+  // the loop's deadline lists: a socket left there would be used after it is freed.
+  struct Registered {
+    HttpLoopState* state;
+    HttpLoopState::ConnRef conn;
+    std::atomic<int64_t>* open;
+    ~Registered() {
+      state->Remove(conn);
+      open->fetch_sub(1);
+    }
+  } registered{state, conn, open};
+  // Room for a whole header block and then some: the header limit is met first (431/414),
+  // and whatever else must be buffered whole before Beast parses it — a chunk-size line with
+  // its extensions, a trailer — fails as a full buffer (400) instead of growing without end.
+  boost::beast::flat_buffer buffer(static_cast<size_t>(config->max_header_bytes) + kReadSlack);
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(config->max_header_bytes));
     parser.body_limit(static_cast<uint64_t>(config->max_body_bytes));
     state->Move(conn, state->idle, NowMs() + config->idle_timeout_ms);
     if (state->draining) break;
-    auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, kAwait);
+    boost::system::error_code ec;
+    try {
+      std::tie(ec, std::ignore) = co_await http::async_read_header(socket, buffer, parser, kAwait);
+    } catch (const std::exception&) {
+      ec = http::error::header_limit;  // Beast throws for a field it cannot store
+    }
     std::optional<Error> framing;
     if (!ec) framing = FramingError(parser.get().base());
     if (framing) {
@@ -172,13 +197,17 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
     }
     if (!ec && !parser.is_done()) {
       state->Move(conn, state->busy, NowMs() + config->read_timeout_ms);
-      std::tie(ec, n) = co_await http::async_read(socket, buffer, parser, kAwait);
+      try {
+        std::tie(ec, std::ignore) = co_await http::async_read(socket, buffer, parser, kAwait);
+      } catch (const std::exception&) {
+        ec = http::error::header_limit;  // a trailer field too large to store
+      }
     }
     if (ec) {
       if (IsProtocolError(ec)) {
         co_await RefuseAndClose(
             state, config, conn, socket,
-            ErrorResponse(CodeForReadError(ec, StartLineRead(parser)), ec.message()));
+            ErrorResponse(CodeForReadError(ec, StartLineRead(parser, buffer)), ec.message()));
       }
       break;
     }
@@ -205,8 +234,6 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
   }
   socket.shutdown(tcp::socket::shutdown_send, ignored);
   socket.close(ignored);
-  state->Remove(conn);
-  open->fetch_sub(1);
 }
 
 asio::awaitable<void> AcceptLoop(HttpLoopState* state, const ServerConfig* config,

@@ -244,6 +244,43 @@ TEST_F(HttpServerTimeoutTest, ClosesIdleAndStalledConnectionsButNotBusyOnes) {
   EXPECT_EQ(server_->open_connections(), 1);
 }
 
+// A trailer field too large for Beast to store made it throw out of the read: the session
+// ended without leaving the deadline lists, and the next sweep used its freed socket. Now the
+// client gets an answer, the connection is gone, and the server keeps serving.
+TEST_F(HttpServerTimeoutTest, OversizeTrailersAndChunkExtensionsAreRefusedAndForgotten) {
+  const std::string head = "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string trailer = Raw(head + "2\r\n{}\r\n0\r\nX-T: " + std::string(70'000, 'a') + "\r\n\r\n");
+  EXPECT_TRUE(trailer.starts_with("HTTP/1.1 4")) << trailer.substr(0, 200);
+  std::string extension = Raw(head + "2;a=" + std::string(200'000, 'b') + "\r\n{}\r\n0\r\n\r\n");
+  EXPECT_TRUE(extension.starts_with("HTTP/1.1 400")) << extension.substr(0, 200);
+  // Several sweeps later (300 ms timeouts): nothing of them is left, and requests are served.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(server_->open_connections(), 0);
+  std::string ok = Raw("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(ok.find("{\"len\":0}"), std::string::npos) << ok;
+}
+
+// The request line arriving in pieces does not turn an oversize field into a long line.
+TEST_F(HttpServerTest, OversizeFieldAfterARequestLineInPiecesIs431) {
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
+  asio::write(s, asio::buffer(std::string("GET /api/v1/ti")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  boost::system::error_code ec;
+  asio::write(
+      s, asio::buffer("me HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8000, 'a') + "\r\n\r\n"),
+      ec);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    size_t n = s.read_some(asio::buffer(buf), ec);
+    if (ec) break;
+    out.append(buf, n);
+  }
+  EXPECT_EQ(out.substr(0, 12), "HTTP/1.1 431") << out;
+}
+
 TEST(HttpStatusTest, MapsEveryPurchaseOutcome) {
   EXPECT_EQ(StatusFor(Code::kSoldOut), http::status::gone);
   EXPECT_EQ(StatusFor(Code::kLimitReached), http::status::conflict);
