@@ -40,6 +40,21 @@ else
     fail "private clone, not root: state in $private_state"
 fi
 
+# Another local user making the predictable directory first must not get its files read
+# (ports.env was once sourced as root) nor receive the secrets.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+  trap 'rm -rf "$work" "$private_state"' EXIT
+  rm -rf "$private_state"
+  runuser -u nobody -- mkdir -m 0777 "$private_state"
+  runuser -u nobody -- sh -c "printf 'touch $work/pwned\\nHTTP_PORT=1\\n' > '$private_state/ports.env'"
+  if env -u MINISHOP_STATE_DIR "$work/private/clone/minishop" status >"$work/out" 2>&1; then
+    fail "status used a state directory owned by another user: $(cat "$work/out")"
+  fi
+  [ ! -e "$work/pwned" ] || fail "status ran a command from another user's ports.env"
+  grep -q "refusing it" "$work/out" || fail "no clear refusal: $(cat "$work/out")"
+  rm -rf "$private_state"
+fi
+
 override="$(MINISHOP_STATE_DIR=/srv/elsewhere/ "$work/private/clone/minishop" state-dir)"
 [ "$override" = /srv/elsewhere ] || fail "MINISHOP_STATE_DIR ignored: $override"
 echo "test-state-dir: ok (open: .minishop; private: $private_state)"
