@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/use_awaitable.hpp>
+#include <cctype>
 #include <charconv>
 
 #include "common/clock.h"
@@ -53,10 +54,23 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text) {
   return body;
 }
 
+bool IsJsonMediaType(std::string_view content_type) {
+  // RFC 9110 §8.3.1: type/subtype, then parameters after ';'; case-insensitive.
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (type.size() != kJson.size()) return false;
+  for (size_t i = 0; i < type.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
+  }
+  return true;
+}
+
 Result<nlohmann::json> ParseJsonBody(const net::Request& request) {
   const auto& msg = request.message;
   auto ct = msg.find(http::field::content_type);
-  if (ct != msg.end() && ct->value().find("application/json") == std::string_view::npos)
+  if (ct != msg.end() && !IsJsonMediaType(ct->value()))
     return MakeError(Code::kUnsupportedMediaType, "body must be application/json");
   if (msg.body().empty()) return nlohmann::json::object();
   Result<nlohmann::json> body = ParseStrictJson(msg.body());

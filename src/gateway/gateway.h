@@ -127,6 +127,10 @@ class Gateway final : public net::HttpHandler {
 // proxy or a log may read another value than the server), or a string holding U+0000.
 Result<nlohmann::json> ParseStrictJson(std::string_view text);
 
+// Whether a Content-Type value names JSON: media type application/json (any case), with or
+// without parameters such as charset.
+bool IsJsonMediaType(std::string_view content_type);
+
 // Parses a JSON request body with ParseStrictJson: kUnsupportedMediaType for a non-JSON
 // content type, kInvalidJson for a body that ParseStrictJson refuses or that is not an
 // object. An empty body is an empty object.

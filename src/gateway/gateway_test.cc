@@ -46,6 +46,17 @@ TEST(ParseJsonBodyTest, RejectsStringsHoldingNul) {
   EXPECT_EQ(ParseJsonBody(WithBody(R"({"a":["\u0000"]})")).code(), Code::kInvalidJson);
 }
 
+TEST(ParseJsonBodyTest, ContentTypeMustBeJsonItselfNotMerelyMentionIt) {
+  for (const char* ok : {"application/json", "Application/JSON", "application/json; charset=utf-8",
+                         " application/json ;charset=UTF-8"}) {
+    EXPECT_TRUE(ParseJsonBody(WithBody("{}", ok)).ok()) << ok;
+  }
+  for (const char* bad : {"text/plain; q=application/json", "application/jsonx",
+                          "application/json-patch+json", "multipart/form-data"}) {
+    EXPECT_EQ(ParseJsonBody(WithBody("{}", bad)).code(), Code::kUnsupportedMediaType) << bad;
+  }
+}
+
 TEST(ParseIdTest, AcceptsOnlyPositiveDecimals) {
   EXPECT_EQ(ParseId("42"), 42);
   EXPECT_FALSE(ParseId("0"));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -16,6 +17,10 @@ Status ReadInt(const nlohmann::json& body, const char* name, bool required, int6
   if (it == body.end())
     return required ? Status(Bad(std::string(name) + " is required")) : OkStatus();
   if (!it->is_number_integer()) return Bad(std::string(name) + " must be an integer");
+  if (it->is_number_unsigned() &&
+      it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return Bad(std::string(name) + " is out of range");
+  }
   out = it->get<int64_t>();
   return OkStatus();
 }
@@ -27,19 +32,52 @@ size_t CodePoints(std::string_view text) {
   return n;
 }
 
-// True when `text` holds a C0 control (other than those in `allowed`), DEL or a C1 control
-// (U+0080..U+009F, encoded C2 80..C2 9F): invisible in a shop window, and a way to forge
-// log lines.
+// The code point starting at text[i] of UTF-8 `text` (checked by the JSON parser), and its
+// length in bytes.
+char32_t CodePointAt(std::string_view text, size_t i, size_t& len) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char lead = b(0);
+  if (lead < 0x80 || i + 1 >= text.size()) {
+    len = 1;
+    return lead;
+  }
+  if (lead < 0xE0) {
+    len = 2;
+    return (char32_t{lead & 0x1Fu} << 6) | (b(1) & 0x3Fu);
+  }
+  if (lead < 0xF0 && i + 2 < text.size()) {
+    len = 3;
+    return (char32_t{lead & 0x0Fu} << 12) | (char32_t{b(1) & 0x3Fu} << 6) | (b(2) & 0x3Fu);
+  }
+  len = std::min<size_t>(4, text.size() - i);
+  return 0x10000;  // outside the BMP: nothing refused there
+}
+
+// Controls (C0 but those in `allowed`, DEL, C1), line and paragraph separators, bidi
+// embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069: the "Trojan Source"
+// reordering) and noncharacters U+FFFE/U+FFFF: invisible in a shop window, or a way to
+// disguise a name or forge a log line.
 bool HasControl(std::string_view text, std::string_view allowed) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto u = static_cast<unsigned char>(text[i]);
-    if ((u < 0x20 && allowed.find(text[i]) == std::string_view::npos) || u == 0x7F) return true;
-    if (u == 0xC2 && i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      if (next >= 0x80 && next <= 0x9F) return true;
+  for (size_t i = 0, len = 1; i < text.size(); i += len) {
+    const char32_t c = CodePointAt(text, i, len);
+    if (c < 0x20 && allowed.find(static_cast<char>(c)) == std::string_view::npos) return true;
+    if ((c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029 || (c >= 0x202A && c <= 0x202E) ||
+        (c >= 0x2066 && c <= 0x2069) || c == 0xFFFE || c == 0xFFFF) {
+      return true;
     }
   }
   return false;
+}
+
+// True when `text` shows nothing: only spaces, including no-break and zero-width ones.
+bool IsBlank(std::string_view text) {
+  for (size_t i = 0, len = 1; i < text.size(); i += len) {
+    const char32_t c = CodePointAt(text, i, len);
+    const bool blank = c == ' ' || c == '\t' || c == 0xA0 || (c >= 0x2000 && c <= 0x200D) ||
+                       c == 0x202F || c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+    if (!blank) return false;
+  }
+  return true;
 }
 
 Status ReadString(const nlohmann::json& body, const char* name, bool required, size_t max_chars,
@@ -107,8 +145,7 @@ Result<Sale> ParseNewSale(const nlohmann::json& body, int64_t now_ms) {
     if (!it->is_boolean()) return Bad("rebuy_after_return must be a boolean");
     s.rebuy_after_return = it->get<bool>();
   }
-  if (s.product_name.find_first_not_of(" \t") == std::string::npos)
-    return Bad("product_name must not be empty");
+  if (IsBlank(s.product_name)) return Bad("product_name must not be empty");
   if (st = InRange("price_cents", s.price_cents, 0, kMaxPriceCents); !st.ok()) return st.error();
   if (st = InRange("stock", s.stock_total, 1, kMaxStock); !st.ok()) return st.error();
   if (st = InRange("limit_per_user", s.limit_per_user, 1, kMaxLimitPerUser); !st.ok())

@@ -73,7 +73,20 @@ TEST(ParseNewSaleTest, RefusesEveryAbsurdValueNamingTheField) {
       {"product_name", "Sneaker\nSET stock 0"},
       {"product_name", "Sneaker\x1b[31m"},
       {"product_name", "Sneaker\x7f"},
-      {"product_name", "Sneaker\xc2\x85"},  // U+0085, a C1 control
+      {"product_name", "Sneaker\xc2\x85"},         // U+0085, a C1 control
+      {"product_name", "abc\xe2\x80\xaegpj.exe"},  // U+202E, right-to-left override
+      {"product_name",
+       "a\xe2\x81\xa6"
+       "b"},  // U+2066, an isolate
+      {"product_name",
+       "a\xe2\x80\xa8"
+       "b"},                                 // U+2028, line separator
+      {"product_name", "a\xef\xbf\xbf"},     // U+FFFF
+      {"product_name", "\xc2\xa0\xc2\xa0"},  // only no-break spaces
+      {"product_name", "\xe2\x80\x8b"},      // only a zero-width space
+      {"starts_at_ms", nlohmann::json(18446744073709551615ULL)},
+      {"ends_at_ms", nlohmann::json(9223372036854775808ULL)},
+      {"price_cents", nlohmann::json(18446744073709551615ULL)},
       {"product_description", std::string(kMaxDescriptionChars + 1, 'x')},
       {"product_description", "bell\x07"},
       {"rebuy_after_return", 1},
