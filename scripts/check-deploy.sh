@@ -2,7 +2,8 @@
 # Syntax checks for what deploy/ and config/ ship. Docker and Kubernetes cannot run here, so
 # this checks what can be checked without them:
 #   - nginx -t on the nginx configuration rendered exactly as `./minishop up` renders it,
-#     and a real nginx answering its own refusals (431, 414, 413) with the gateway's JSON
+#     and a real nginx answering its own refusals (431, 414, 413, 501) and an unreachable
+#     gateway (503) with the gateway's JSON
 #   - promtool check config / check rules on every Prometheus configuration and rule file
 #   - every YAML file under deploy/ parses (all documents of a multi-document file);
 #     Compose services and Kubernetes objects have the fields their tools require; every
@@ -72,11 +73,14 @@ nginx_refusals_check() {
   local ok=0 big
   big="$(head -c 20000 /dev/zero | tr '\0' a)"
   head -c 70000 /dev/zero | tr '\0' a >"$d/body"
-  for want in "431 headers_too_large" "414 uri_too_long" "413 payload_too_large"; do
+  for want in "431 headers_too_large" "414 uri_too_long" "413 payload_too_large" \
+    "501 not_implemented" "503 unavailable"; do
     case "$want" in
       431*) out="$(curl -s -w '\n%{http_code}' -H "X-Big: $big" "http://127.0.0.1:$port/api/v1/sales")" ;;
       414*) out="$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/api/v1/sales?q=$big")" ;;
       413*) out="$(curl -s -w '\n%{http_code}' --data-binary @"$d/body" "http://127.0.0.1:$port/api/v1/auth/register")" ;;
+      501*) out="$(curl -s -w '\n%{http_code}' -H 'Transfer-Encoding: gzip' --data-binary x "http://127.0.0.1:$port/api/v1/auth/register")" ;;
+      503*) out="$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/api/v1/sales")" ;;  # upstream :9 refuses
     esac
     status="$(tail -n1 <<<"$out")"
     if [ "$status" != "${want%% *}" ] || ! head -n1 <<<"$out" | grep -q "\"code\":\"${want#* }\""; then
