@@ -201,6 +201,10 @@ test("offline: the shell still loads from the service worker and says it is offl
   await page.evaluate(async () => { await navigator.serviceWorker.ready; });
   if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) await page.reload();
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  // The sales must have loaded before the connection goes: only then is there something
+  // to keep showing, marked stale.
+  await expect(page.getByText("Loading sales…")).toHaveCount(0);
+  await expect(page.getByRole("alert")).toHaveCount(0);
 
   await context.setOffline(true);
   try {
