@@ -18,6 +18,15 @@
 
 namespace minishop::order {
 
+namespace {
+// Runs one of the saga's scripts on a reservation (order/saga.h: its keys and arguments).
+Result<redis::Reply> EvalOnReservation(redis::SyncClient& redis, const redis::Script& script,
+                                       const Reservation& r) {
+  return redis::EvalScript(redis, script, ReservationKeys(r.sale_id),
+                           VoidArgs(r.reservation_id, r.ts_ms, r.user_id, r.qty));
+}
+}  // namespace
+
 // How long an idle worker waits for a first message before checking for Stop.
 constexpr std::chrono::milliseconds kIdleWait{200};
 
@@ -197,10 +206,8 @@ Status OrderWorker::Readmit() {
   std::vector<std::optional<ReadmitOutcome>> outcomes(batch_.items.size());
   for (size_t i = 0; i < batch_.items.size(); ++i) {
     if (!batch_.items[i].replayed) continue;
-    const Reservation& r = batch_.items[i].reservation;
     Result<redis::Reply> reply =
-        redis::EvalScript(*redis_, ReadmitReservationScript(), ReservationKeys(r.sale_id),
-                          VoidArgs(r.reservation_id, r.ts_ms, r.user_id, r.qty));
+        EvalOnReservation(*redis_, ReadmitReservationScript(), batch_.items[i].reservation);
     if (!reply.ok()) return reply.error();
     Result<ReadmitOutcome> outcome = MapReadmitReply(*reply);
     if (!outcome.ok()) return outcome.error();
@@ -263,9 +270,7 @@ Status OrderWorker::Park() {
 // its dead letter.
 Status OrderWorker::Void() {
   for (const Reservation& r : batch_.refused) {
-    Result<redis::Reply> reply =
-        redis::EvalScript(*redis_, VoidReservationScript(), ReservationKeys(r.sale_id),
-                          VoidArgs(r.reservation_id, r.ts_ms, r.user_id, r.qty));
+    Result<redis::Reply> reply = EvalOnReservation(*redis_, VoidReservationScript(), r);
     if (!reply.ok()) return reply.error();
     Result<VoidOutcome> outcome = MapVoidReply(*reply);
     if (!outcome.ok()) return outcome.error();

@@ -1,5 +1,8 @@
 #include "order/saga.h"
 
+#include <initializer_list>
+#include <utility>
+
 #include "infra/redis/script_runner.h"
 #include "order/order_store.h"
 #include "seckill/keys.h"
@@ -46,6 +49,20 @@ local function may_replace(cur, oid)
   return cur == 'awaiting_payment:' .. oid
 end
 )lua";
+
+// The outcome a script's integer reply names; kInternal for an error reply, another reply
+// type or a code not in `codes`.
+template <class Outcome>
+Result<Outcome> ScriptOutcome(const redis::Reply& reply, const std::string& script,
+                              std::initializer_list<std::pair<int64_t, Outcome>> codes) {
+  if (reply.is_error()) return MakeError(Code::kInternal, script + ": " + reply.str);
+  if (reply.type != redis::Reply::Type::kInteger)
+    return MakeError(Code::kInternal, script + ": unexpected reply");
+  for (const auto& [code, outcome] : codes) {
+    if (code == reply.integer) return outcome;
+  }
+  return MakeError(Code::kInternal, script + ": unknown code");
+}
 
 }  // namespace
 
@@ -173,19 +190,10 @@ std::vector<std::string> ReturnStockArgs(const OrderRow& o) {
 }
 
 Result<ReturnOutcome> MapReturnReply(const redis::Reply& reply) {
-  if (reply.is_error()) return MakeError(Code::kInternal, "stock return script: " + reply.str);
-  if (reply.type != redis::Reply::Type::kInteger)
-    return MakeError(Code::kInternal, "stock return script: unexpected reply");
-  switch (reply.integer) {
-    case 1:
-      return ReturnOutcome::kReturned;
-    case 0:
-      return ReturnOutcome::kAlreadyReturned;
-    case -1:
-      return ReturnOutcome::kSaleNotInRedis;
-    default:
-      return MakeError(Code::kInternal, "stock return script: unknown code");
-  }
+  return ScriptOutcome<ReturnOutcome>(reply, "stock return script",
+                                      {{1, ReturnOutcome::kReturned},
+                                       {0, ReturnOutcome::kAlreadyReturned},
+                                       {-1, ReturnOutcome::kSaleNotInRedis}});
 }
 
 const redis::Script& SetStatusScript() {
@@ -225,21 +233,11 @@ std::vector<std::string> VoidArgs(const std::string& reservation_id, int64_t ts_
 }
 
 Result<VoidOutcome> MapVoidReply(const redis::Reply& reply) {
-  if (reply.is_error()) return MakeError(Code::kInternal, "void script: " + reply.str);
-  if (reply.type != redis::Reply::Type::kInteger)
-    return MakeError(Code::kInternal, "void script: unexpected reply");
-  switch (reply.integer) {
-    case 1:
-      return VoidOutcome::kVoided;
-    case 0:
-      return VoidOutcome::kAlreadyVoided;
-    case 2:
-      return VoidOutcome::kIsAnOrder;
-    case -1:
-      return VoidOutcome::kSaleNotInRedis;
-    default:
-      return MakeError(Code::kInternal, "void script: unknown code");
-  }
+  return ScriptOutcome<VoidOutcome>(reply, "void script",
+                                    {{1, VoidOutcome::kVoided},
+                                     {0, VoidOutcome::kAlreadyVoided},
+                                     {2, VoidOutcome::kIsAnOrder},
+                                     {-1, VoidOutcome::kSaleNotInRedis}});
 }
 
 const redis::Script& ReadmitReservationScript() {
@@ -262,21 +260,11 @@ return 1
 }
 
 Result<ReadmitOutcome> MapReadmitReply(const redis::Reply& reply) {
-  if (reply.is_error()) return MakeError(Code::kInternal, "readmit script: " + reply.str);
-  if (reply.type != redis::Reply::Type::kInteger)
-    return MakeError(Code::kInternal, "readmit script: unexpected reply");
-  switch (reply.integer) {
-    case 1:
-      return ReadmitOutcome::kReadmitted;
-    case 2:
-      return ReadmitOutcome::kNeverVoided;
-    case 0:
-      return ReadmitOutcome::kNoLongerFits;
-    case -1:
-      return ReadmitOutcome::kSaleNotInRedis;
-    default:
-      return MakeError(Code::kInternal, "readmit script: unknown code");
-  }
+  return ScriptOutcome<ReadmitOutcome>(reply, "readmit script",
+                                       {{1, ReadmitOutcome::kReadmitted},
+                                        {2, ReadmitOutcome::kNeverVoided},
+                                        {0, ReadmitOutcome::kNoLongerFits},
+                                        {-1, ReadmitOutcome::kSaleNotInRedis}});
 }
 
 Result<std::vector<ReturnOutcome>> FinishReturns(pg::Connection& db, redis::SyncClient& redis,
