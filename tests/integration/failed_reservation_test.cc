@@ -34,7 +34,7 @@ class FailedReservationTest : public ::testing::Test {
     }
     return status;
   }
-  // The user id inside a token issued by register.
+  // The id of the registered user with this email.
   static int64_t UserOf(const std::string& email) {
     auto rows = sys_->db().Exec("SELECT id FROM users WHERE email = $1", {email});
     return rows.ok() && rows->size() == 1 ? rows->GetInt64(0, 0).value_or(0) : 0;
