@@ -43,8 +43,9 @@ need python3
 nginx_check() {
   local d="$TMP/nginx"
   mkdir -p "$d/logs" "$d/temp" "$d/www"
-  NGINX_PREFIX="$d" NGINX_WORKERS=2 "$ROOT/scripts/render-template" \
-    "$ROOT/deploy/nginx/nginx.local.conf.template" --require NGINX_PREFIX NGINX_WORKERS \
+  NGINX_PREFIX="$d" NGINX_WORKERS=2 NGINX_WORKER_FILES=20000 NGINX_WORKER_CONNECTIONS=18000 \
+    "$ROOT/scripts/render-template" "$ROOT/deploy/nginx/nginx.local.conf.template" \
+    --require NGINX_PREFIX NGINX_WORKERS NGINX_WORKER_FILES NGINX_WORKER_CONNECTIONS \
     >"$d/nginx.conf"
   NGINX_LISTEN=127.0.0.1:8088 MINISHOP_UPSTREAM=127.0.0.1:8080 MINISHOP_WEB_ROOT="$d/www" \
     PROMETHEUS_UPSTREAM=127.0.0.1:9095 \
@@ -58,14 +59,41 @@ nginx_check() {
 }
 check "nginx -t deploy/nginx (rendered as ./minishop up does)" nginx_check
 
+# The split topology's nginx and Prometheus configurations, rendered by the functions
+# `./minishop up --split` runs: /api balanced over both gateways, every process scraped.
+split_configs_check() {
+  local d="$TMP/split" STATE="$TMP/split" TOPOLOGY=split HTTP_PORT=8080 SPLIT_PORT=8100
+  local NGINX_PORT=8088 PROMETHEUS_PORT=9095
+  mkdir -p "$d/logs" "$d/temp"
+  # shellcheck source=scripts/local-servers.sh
+  . "$ROOT/scripts/local-servers.sh"
+  # shellcheck source=scripts/local-split.sh
+  . "$ROOT/scripts/local-split.sh"
+  render_nginx_config "$d"
+  nginx -t -q -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" || return 1
+  grep -A3 '^upstream minishop_gateway' "$d/minishop.conf" >"$d/upstream"
+  if ! grep -q 'server 127.0.0.1:8101 max_fails' "$d/upstream" ||
+    ! grep -q 'server 127.0.0.1:8102 max_fails' "$d/upstream"; then
+    echo "the upstream does not list both gateways:"
+    cat "$d/upstream"
+    return 1
+  fi
+  mkdir -p "$d/prometheus"
+  render_prometheus_config "$d/prometheus"
+  promtool check config "$d/prometheus/prometheus.yml" || return 1
+  [ "$(grep -c "127.0.0.1:81[0-3][0-9]" "$d/prometheus/prometheus.yml")" = 7 ] ||
+    { echo "prometheus.yml does not scrape the 7 processes:"; cat "$d/prometheus/prometheus.yml"; return 1; }
+}
+check "nginx -t and promtool on the configurations of ./minishop up --split" split_configs_check
+
 # nginx's own refusals (oversize header block, request line, body) answer as the gateway
 # does, with the status the README promises and a JSON error: a real nginx on a free port.
 nginx_refusals_check() {
   local d="$TMP/nginx-refusals" port out status
   mkdir -p "$d/logs" "$d/temp" "$d/www"
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  NGINX_PREFIX="$d" NGINX_WORKERS=1 "$ROOT/scripts/render-template" \
-    "$ROOT/deploy/nginx/nginx.local.conf.template" >"$d/nginx.conf"
+  NGINX_PREFIX="$d" NGINX_WORKERS=1 NGINX_WORKER_FILES=1024 NGINX_WORKER_CONNECTIONS=512 \
+    "$ROOT/scripts/render-template" "$ROOT/deploy/nginx/nginx.local.conf.template" >"$d/nginx.conf"
   NGINX_LISTEN="127.0.0.1:$port" MINISHOP_UPSTREAM=127.0.0.1:9 MINISHOP_WEB_ROOT="$d/www" \
     PROMETHEUS_UPSTREAM=127.0.0.1:9 \
     "$ROOT/scripts/render-template" "$ROOT/deploy/nginx/minishop.conf.template" >"$d/minishop.conf"

@@ -5,7 +5,9 @@
 #   start_NAME      starts it on its port from ports.env and waits until it answers
 #   stop_NAME PID   stops it gracefully, then by force after a timeout
 # plus log_of NAME and port_of NAME. Uses the helpers and variables of ./minishop (STATE,
-# the *_PORT variables, say/die/warn, as_user, give_to, live_pid, wait_for, wait_exit).
+# the *_PORT variables, say/die/warn, as_user, give_to, live_pid, wait_for, wait_exit). The
+# `minishop` component here is the all-in-one topology; scripts/local-split.sh has the split
+# one, and TOPOLOGY (all-in-one or split) says which of them nginx and Prometheus point at.
 
 COMPONENTS=(redis postgres rabbitmq minishop nginx prometheus)
 
@@ -17,7 +19,11 @@ log_of() {
     minishop) echo "$STATE/minishop/minishop.log" ;;
     nginx) echo "$STATE/nginx/logs/error.log" ;;
     prometheus) echo "$STATE/prometheus/prometheus.log" ;;
-    *) die "unknown component '$1' (${COMPONENTS[*]})" ;;
+    *)
+      is_split_instance "$1" ||
+        die "unknown component '$1' (${COMPONENTS[*]}, or a split instance such as gateway-1)"
+      echo "$STATE/minishop/$1.log"
+      ;;
   esac
 }
 
@@ -165,6 +171,7 @@ minishop_env() {
     MINISHOP_AMQP_HOST=127.0.0.1
     MINISHOP_AMQP_PORT="$AMQP_PORT"
     MINISHOP_AUTH_JWT_SECRET="$JWT_SECRET"
+    MINISHOP_SERVICES_TOKEN="$SERVICES_TOKEN"
     MINISHOP_AUTH_ADMIN_EMAIL="$ADMIN_EMAIL"
     MINISHOP_AUTH_ADMIN_PASSWORD="$ADMIN_PASSWORD"
   )
@@ -250,10 +257,9 @@ start_minishop() {
   start_minishop_extras
 }
 
-stop_minishop() {
-  local pid=$1 f extra
-  # SIGTERM: stop accepting, drain in-flight requests and unacked messages, exit 0. The
-  # extra gateway processes first, then the one that runs every role.
+# SIGTERM: stop accepting, drain in-flight requests and unacked messages, exit 0.
+stop_minishop_extras() {
+  local f extra
   for f in "$STATE"/minishop/minishop-*.pid; do
     [ -e "$f" ] || continue
     extra="$(live_pid "$f" "minishop serve")" || { rm -f "$f"; continue; }
@@ -261,12 +267,64 @@ stop_minishop() {
     wait_exit "$extra" 30 || { warn "minishop $extra did not drain in 30 s, killing"; kill -KILL "$extra"; }
     rm -f "$f"
   done
+}
+
+# The extra gateway processes first, then the one that runs every role.
+stop_minishop() {
+  local pid=$1
+  stop_minishop_extras
   kill -TERM "$pid" 2>/dev/null || true
   wait_exit "$pid" 30 || { warn "minishop did not drain in 30 s, killing"; kill -KILL "$pid"; }
 }
 
 # --- nginx ---
 nginx_pid() { live_pid "$STATE/nginx/nginx.pid" nginx; }
+
+# The gateways nginx balances /api over, as "host:port" words: the all-in-one process, or
+# the split gateways.
+nginx_gateways() {
+  if [ "$TOPOLOGY" = split ]; then
+    split_addresses gateway | tr ',' ' '
+  else
+    echo "127.0.0.1:$HTTP_PORT"
+  fi
+}
+
+# MINISHOP_UPSTREAM for deploy/nginx/minishop.conf.template. Its upstream block holds one
+# `server ${MINISHOP_UPSTREAM} <parameters>;` line; for several fixed gateways the value
+# ends that line after each gateway but the last and opens the next, with the same
+# parameters (read from the template), so every gateway is balanced alike.
+nginx_upstream_value() {
+  local template=$1 params value="" gw
+  # shellcheck disable=SC2016  # the template's placeholder itself, not a shell expansion
+  params="$(sed -n 's/^ *server \${MINISHOP_UPSTREAM}\(.*\);$/\1/p' "$template")"
+  for gw in $(nginx_gateways); do
+    value="${value:+$value$params;
+    server }$gw"
+  done
+  echo "$value"
+}
+
+# Descriptors an nginx worker may open (client and upstream connections): the hard limit,
+# which no process can exceed here (MEASURED.md), at most 65,536.
+nginx_max_files() {
+  local hard
+  hard="$(ulimit -Hn)"
+  if [ "$hard" = unlimited ] || [ "$hard" -gt 65536 ]; then hard=65536; fi
+  echo "$hard"
+}
+
+# Writes nginx.conf and minishop.conf for TOPOLOGY into DIR, nginx's prefix there.
+render_nginx_config() {
+  local d=$1 files shared="$ROOT/deploy/nginx/minishop.conf.template"
+  files="$(nginx_max_files)"
+  NGINX_PREFIX="$d" NGINX_WORKERS=2 NGINX_WORKER_FILES="$files" \
+    NGINX_WORKER_CONNECTIONS=$((files - files / 10)) "$ROOT/scripts/render-template" \
+    "$ROOT/deploy/nginx/nginx.local.conf.template" >"$d/nginx.conf"
+  NGINX_LISTEN="127.0.0.1:$NGINX_PORT" MINISHOP_UPSTREAM="$(nginx_upstream_value "$shared")" \
+    MINISHOP_WEB_ROOT="$STATE/nginx/www" PROMETHEUS_UPSTREAM="127.0.0.1:$PROMETHEUS_PORT" \
+    "$ROOT/scripts/render-template" "$shared" >"$d/minishop.conf"
+}
 
 start_nginx() {
   local d="$STATE/nginx" web="$STATE/nginx/www"
@@ -286,16 +344,40 @@ start_nginx() {
 </body></html>
 EOF
   fi
-  NGINX_PREFIX="$d" NGINX_WORKERS=2 "$ROOT/scripts/render-template" \
-    "$ROOT/deploy/nginx/nginx.local.conf.template" >"$d/nginx.conf"
-  NGINX_LISTEN="127.0.0.1:$NGINX_PORT" MINISHOP_UPSTREAM="127.0.0.1:$HTTP_PORT" \
-    MINISHOP_WEB_ROOT="$web" PROMETHEUS_UPSTREAM="127.0.0.1:$PROMETHEUS_PORT" \
-    "$ROOT/scripts/render-template" \
-    "$ROOT/deploy/nginx/minishop.conf.template" >"$d/minishop.conf"
+  render_nginx_config "$d"
   nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" ||
     die "nginx did not start; see $(log_of nginx)"
   wait_for 10 curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT/" ||
     die "nginx not answering on $NGINX_PORT; see $(log_of nginx)"
+}
+
+# A running nginx when `up` may have switched the topology: renders the configuration
+# again and, if it changed, checks it (nginx -t) and reloads (SIGHUP: new workers use the
+# new gateways, the old ones finish their requests). A configuration nginx refuses is put
+# back and `up` fails.
+reconfigure_nginx() {
+  local pid=$1 d="$STATE/nginx" f
+  rm -rf "$d/next"
+  mkdir -p "$d/next"
+  render_nginx_config "$d/next"
+  # nginx.conf names its prefix: compare it as if rendered in place.
+  sed -i "s#$d/next#$d#g" "$d/next/nginx.conf"
+  if cmp -s "$d/next/nginx.conf" "$d/nginx.conf" && cmp -s "$d/next/minishop.conf" "$d/minishop.conf"; then
+    rm -rf "$d/next"
+    return 0
+  fi
+  for f in nginx.conf minishop.conf; do
+    cp "$d/$f" "$d/$f.old"
+    mv "$d/next/$f" "$d/$f"
+  done
+  rm -rf "$d/next"
+  if ! nginx -t -q -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" 2>>"$(log_of nginx)"; then
+    for f in nginx.conf minishop.conf; do mv "$d/$f.old" "$d/$f"; done
+    die "nginx refused the new configuration (the old one is back); see $(log_of nginx)"
+  fi
+  rm -f "$d/nginx.conf.old" "$d/minishop.conf.old"
+  say "nginx: reloading (/api over $(nginx_gateways))"
+  kill -HUP "$pid"
 }
 
 stop_nginx() {
@@ -307,19 +389,65 @@ stop_nginx() {
 # --- Prometheus ---
 prometheus_pid() { live_pid "$STATE/prometheus/prometheus.pid" prometheus; }
 
+# Writes prometheus.yml and alerts.yml into DIR: the shipped local template, whose
+# `minishop` job scrapes the all-in-one process; in the split topology that job lists every
+# instance instead, each labelled with its role and instance name.
+render_prometheus_config() {
+  local d=$1 role k name port targets=()
+  cp "$ROOT/deploy/prometheus/alerts.yml" "$d/alerts.yml"
+  MINISHOP_METRICS_TARGET="127.0.0.1:$HTTP_PORT" PROMETHEUS_RULES="$STATE/prometheus/alerts.yml" \
+    "$ROOT/scripts/render-template" "$ROOT/deploy/prometheus/prometheus.yml.template" \
+    >"$d/prometheus.yml"
+  [ "$TOPOLOGY" = split ] || return 0
+  while read -r role k name port; do
+    targets+=("$role" "$name" "127.0.0.1:$port")
+  done < <(split_instances)
+  python3 - "$d/prometheus.yml" "${targets[@]}" <<'EOF'
+import sys, yaml
+path, rest = sys.argv[1], sys.argv[2:]
+with open(path) as f:
+    config = yaml.safe_load(f)
+jobs = [j for j in config["scrape_configs"] if j.get("job_name") == "minishop"]
+if len(jobs) != 1:
+    sys.exit(f"{path}: expected one scrape job named minishop")
+jobs[0]["static_configs"] = [
+    {"targets": [rest[i + 2]], "labels": {"roles": rest[i], "minishop_instance": rest[i + 1]}}
+    for i in range(0, len(rest), 3)
+]
+with open(path, "w") as f:
+    f.write("# Rendered by ./minishop up --split: scrapes every MiniShop process.\n")
+    yaml.safe_dump(config, f, sort_keys=False)
+EOF
+}
+
 start_prometheus() {
   local d="$STATE/prometheus"
   mkdir -p "$d/data"
-  cp "$ROOT/deploy/prometheus/alerts.yml" "$d/alerts.yml"
-  MINISHOP_METRICS_TARGET="127.0.0.1:$HTTP_PORT" PROMETHEUS_RULES="$d/alerts.yml" \
-    "$ROOT/scripts/render-template" "$ROOT/deploy/prometheus/prometheus.yml.template" \
-    >"$d/prometheus.yml"
+  render_prometheus_config "$d"
   setsid prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --storage.tsdb.retention.time=7d \
     </dev/null >>"$d/prometheus.log" 2>&1 &
   echo $! >"$d/prometheus.pid"
   wait_for 60 curl -fsS -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" ||
     die "Prometheus not ready; see $(log_of prometheus)"
+}
+
+# A running Prometheus when `up` may have switched the topology: renders its configuration
+# again and, if the targets changed, reloads it (SIGHUP).
+reconfigure_prometheus() {
+  local pid=$1 d="$STATE/prometheus"
+  rm -rf "$d/next"
+  mkdir -p "$d/next"
+  render_prometheus_config "$d/next"
+  if cmp -s "$d/next/prometheus.yml" "$d/prometheus.yml"; then
+    rm -rf "$d/next"
+    return 0
+  fi
+  mv "$d/next/prometheus.yml" "$d/prometheus.yml"
+  mv "$d/next/alerts.yml" "$d/alerts.yml"
+  rm -rf "$d/next"
+  say "prometheus: reloading (scrape targets changed)"
+  kill -HUP "$pid"
 }
 
 stop_prometheus() {

@@ -15,7 +15,7 @@ chmod 0700 "$work/private"
 for d in open private; do
   mkdir -p "$work/$d/clone/scripts"
   cp "$ROOT/minishop" "$work/$d/clone/"
-  cp "$ROOT/scripts/local-servers.sh" "$work/$d/clone/scripts/"
+  cp "$ROOT"/scripts/local-*.sh "$work/$d/clone/scripts/"
 done
 
 open_state="$(env -u MINISHOP_STATE_DIR "$work/open/clone/minishop" state-dir)"
