@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "harness/nginx_server.h"
 #include "harness/servers.h"
 
 namespace minishop::testing {
@@ -172,6 +173,31 @@ TEST(RabbitServerTest, AnswersAmqpAfterStopKill9AndRestart) {
   Status restarted = r.Restart();
   ASSERT_TRUE(restarted.ok()) << restarted.error().message;
   EXPECT_TRUE(AnswersAmqp(r.port()));
+}
+
+TEST(RenderTemplateTest, ReplacesKnownNamesAndLeavesNginxVariables) {
+  EXPECT_EQ(RenderTemplate("listen ${A}; set $x ${B}; proxy $host ${A};", {{"A", "1"}, {"C", "3"}}),
+            "listen 1; set $x ${B}; proxy $host 1;");
+  EXPECT_EQ(RenderTemplate("${A}${A}", {{"A", "${A}"}}), "${A}${A}") << "no re-expansion";
+}
+
+// Nothing listens on either gateway port: nginx tries both (its upstream lists both) and
+// answers as a gateway answers a broken dependency.
+TEST(NginxServerTest, BalancesOverEveryGatewayAndAnswersJsonWhenNoneAnswers) {
+  const int first = FreePort(), second = FreePort();
+  auto nginx = NginxServer::Start({first, second});
+  ASSERT_TRUE(nginx.ok()) << nginx.error().message;
+  std::string reply = Exchange((*nginx)->port(),
+                               "GET /api/v1/sales HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 503", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\"code\":\"unavailable\""), std::string::npos) << reply;
+  std::string log = TailOfFile((*nginx)->error_log_path(), 100'000);
+  EXPECT_NE(log.find("127.0.0.1:" + std::to_string(first)), std::string::npos) << log;
+  EXPECT_NE(log.find("127.0.0.1:" + std::to_string(second)), std::string::npos) << log;
+  reply = Exchange((*nginx)->port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_TRUE((*nginx)->Stop().ok());
+  EXPECT_FALSE(WaitForTcp((*nginx)->port(), 0ms));
 }
 
 TEST(SharedServersTest, AreStartedOnceAndReused) {
