@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "harness/nginx_server.h"
 #include "harness/servers.h"
 #include "infra/redis/sync_client.h"
 
@@ -26,6 +27,9 @@ using namespace std::chrono_literals;
 namespace {
 constexpr const char* kAdminEmail = "admin@test.local";
 constexpr const char* kAdminPassword = "admin-password-for-tests";
+constexpr const char* kServiceToken = "integration-test-service-token-0123456789abcdef";
+// Start order: the services before the gateways that call them.
+constexpr const char* kSplitRoles[] = {"inventory", "order", "seckill", "gateway"};
 
 ApiResponse ToApi(const net::Response& r) {
   ApiResponse out;
@@ -35,9 +39,18 @@ ApiResponse ToApi(const net::Response& r) {
     out.headers[std::string(field.name_string())] = std::string(field.value());
   return out;
 }
+
+int CountOf(const SplitLayout& layout, std::string_view role) {
+  if (role == "gateway") return layout.gateways;
+  if (role == "seckill") return layout.seckill;
+  if (role == "order") return layout.order;
+  return layout.inventory;
+}
 }  // namespace
 
-Result<std::unique_ptr<MiniShopSystem>> MiniShopSystem::Start(const std::string& name) {
+MiniShopSystem::MiniShopSystem() = default;
+
+Result<std::unique_ptr<MiniShopSystem>> MiniShopSystem::Create(const std::string& name) {
   std::unique_ptr<MiniShopSystem> sys(new MiniShopSystem());
   sys->name_ = name;
   PostgresServer& pg = SharedPostgres();
@@ -51,59 +64,179 @@ Result<std::unique_ptr<MiniShopSystem>> MiniShopSystem::Start(const std::string&
   auto db = pg::Connection::Open(pg.ConnInfo(name));
   if (!db.ok()) return db.error();
   sys->db_ = std::move(*db);
-  sys->port_ = FreePort();
-  sys->log_path_ = ::testing::TempDir() + "minishop-" + name + ".log";
-  if (Status s = sys->Launch(); !s.ok()) return s.error();
   return sys;
 }
 
-MiniShopSystem::~MiniShopSystem() {
-  if (process_ && process_->Running()) {
-    (void)process_->Terminate();
-    (void)process_->Wait(10s);
+Result<std::unique_ptr<MiniShopSystem>> MiniShopSystem::Start(const std::string& name) {
+  auto sys = Create(name);
+  if (!sys.ok()) return sys.error();
+  MiniShopSystem& s = **sys;
+  s.port_ = FreePort();
+  s.instances_.push_back(
+      {"minishop", "", s.port_, ::testing::TempDir() + "minishop-" + name + ".log", nullptr});
+  if (Status st = s.Launch(); !st.ok()) return st.error();
+  return sys;
+}
+
+Result<std::unique_ptr<MiniShopSystem>> MiniShopSystem::StartSplit(const std::string& name,
+                                                                   const SplitLayout& layout) {
+  auto sys = Create(name);
+  if (!sys.ok()) return sys.error();
+  MiniShopSystem& s = **sys;
+  for (const char* role : kSplitRoles) {
+    for (int k = 1; k <= CountOf(layout, role); ++k) {
+      const std::string instance = std::string(role) + "-" + std::to_string(k);
+      s.instances_.push_back({instance, role, FreePort(),
+                              ::testing::TempDir() + "minishop-" + name + "-" + instance + ".log",
+                              nullptr});
+    }
   }
+  if (Status st = s.Launch(); !st.ok()) return st.error();
+  std::vector<int> gateways;
+  for (const Instance& i : s.instances_)
+    if (i.role == "gateway") gateways.push_back(i.port);
+  auto nginx = NginxServer::Start(gateways);
+  if (!nginx.ok()) return nginx.error();
+  s.nginx_ = std::move(*nginx);
+  s.port_ = s.nginx_->port();
+  return sys;
 }
 
-std::map<std::string, std::string> MiniShopSystem::Env() const {
+MiniShopSystem::~MiniShopSystem() { (void)Terminate(); }
+
+// The configuration every process shares, then what is each instance's own.
+std::map<std::string, std::string> MiniShopSystem::Env(const Instance& instance) const {
   const std::string q = "test." + name_;
-  return {{"MINISHOP_SERVER_PORT", std::to_string(port_)},
-          {"MINISHOP_SERVER_THREADS", "2"},
-          {"MINISHOP_REDIS_PORT", std::to_string(SharedRedis().port())},
-          {"MINISHOP_POSTGRES_CONNINFO", SharedPostgres().ConnInfo(name_)},
-          {"MINISHOP_POSTGRES_POOL_SIZE", "4"},
-          {"MINISHOP_AMQP_PORT", std::to_string(SharedRabbit().port())},
-          {"MINISHOP_AMQP_EXCHANGE", q + ".orders"},
-          {"MINISHOP_AMQP_QUEUE", q + ".reservations"},
-          {"MINISHOP_AMQP_DEAD_LETTER_EXCHANGE", q + ".dlx"},
-          {"MINISHOP_AMQP_DEAD_LETTER_QUEUE", q + ".dead"},
-          {"MINISHOP_INSTANCE_ID", "node-" + name_},
-          {"MINISHOP_AUTH_PASSWORD_COST", "min"},
-          {"MINISHOP_AUTH_ADMIN_EMAIL", kAdminEmail},
-          {"MINISHOP_AUTH_ADMIN_PASSWORD", kAdminPassword},
-          {"MINISHOP_AUTH_JWT_SECRET", "integration-test-secret-0123456789abcdef"},
-          {"MINISHOP_RELAY_CLAIM_IDLE_MS", "1000"}};
+  std::map<std::string, std::string> env = {
+      {"MINISHOP_SERVER_PORT", std::to_string(instance.port)},
+      // Seven split processes share the test machine's cores: one loop each.
+      {"MINISHOP_SERVER_THREADS", instance.role.empty() ? "2" : "1"},
+      {"MINISHOP_REDIS_PORT", std::to_string(SharedRedis().port())},
+      {"MINISHOP_POSTGRES_CONNINFO", SharedPostgres().ConnInfo(name_)},
+      {"MINISHOP_POSTGRES_POOL_SIZE", "4"},
+      {"MINISHOP_AMQP_PORT", std::to_string(SharedRabbit().port())},
+      {"MINISHOP_AMQP_EXCHANGE", q + ".orders"},
+      {"MINISHOP_AMQP_QUEUE", q + ".reservations"},
+      {"MINISHOP_AMQP_DEAD_LETTER_EXCHANGE", q + ".dlx"},
+      {"MINISHOP_AMQP_DEAD_LETTER_QUEUE", q + ".dead"},
+      {"MINISHOP_INSTANCE_ID",
+       instance.role.empty() ? "node-" + name_ : "node-" + name_ + "-" + instance.name},
+      {"MINISHOP_AUTH_PASSWORD_COST", "min"},
+      {"MINISHOP_AUTH_ADMIN_EMAIL", kAdminEmail},
+      {"MINISHOP_AUTH_ADMIN_PASSWORD", kAdminPassword},
+      {"MINISHOP_AUTH_JWT_SECRET", "integration-test-secret-0123456789abcdef"},
+      {"MINISHOP_SERVICES_TOKEN", kServiceToken},
+      {"MINISHOP_RELAY_CLAIM_IDLE_MS", "1000"}};
+  if (instance.role == "gateway") {
+    env["MINISHOP_SERVICES_SECKILL"] = Addresses("seckill");
+    env["MINISHOP_SERVICES_ORDER"] = Addresses("order");
+    env["MINISHOP_SERVICES_INVENTORY"] = Addresses("inventory");
+  }
+  return env;
 }
 
-Status MiniShopSystem::Launch() {
-  auto child = ChildProcess::Spawn({MINISHOP_BINARY, "serve"}, Env(), log_path_);
+// "127.0.0.1:P1,127.0.0.1:P2" of every instance of `role`.
+std::string MiniShopSystem::Addresses(const std::string& role) const {
+  std::string list;
+  for (const Instance& i : instances_) {
+    if (i.role != role) continue;
+    if (!list.empty()) list += ",";
+    list += "127.0.0.1:" + std::to_string(i.port);
+  }
+  return list;
+}
+
+MiniShopSystem::Instance* MiniShopSystem::Find(const std::string& name) {
+  for (Instance& i : instances_)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+const MiniShopSystem::Instance* MiniShopSystem::Find(const std::string& name) const {
+  for (const Instance& i : instances_)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+Status MiniShopSystem::LaunchInstance(Instance& instance) {
+  std::vector<std::string> argv = {MINISHOP_BINARY, "serve"};
+  if (!instance.role.empty()) argv.insert(argv.end(), {"--roles", instance.role});
+  auto child = ChildProcess::Spawn(argv, Env(instance), instance.log_path);
   if (!child.ok()) return child.error();
-  process_ = std::move(*child);
+  instance.process = std::move(*child);
   auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!process_->Running())
-      return MakeError(Code::kInternal, "minishop exited; see " + log_path_);
-    auto r = net::Fetch("127.0.0.1", port_, {http::verb::get, "/readyz", "", {}}, 2s);
+    if (!instance.process->Running())
+      return MakeError(Code::kInternal, instance.name + " exited; see " + instance.log_path);
+    auto r = net::Fetch("127.0.0.1", instance.port, {http::verb::get, "/readyz", "", {}}, 2s);
     if (r.ok() && r->result() == http::status::ok) return OkStatus();
     std::this_thread::sleep_for(100ms);
   }
-  return MakeError(Code::kTimeout, "minishop not ready; see " + log_path_);
+  return MakeError(Code::kTimeout, instance.name + " not ready; see " + instance.log_path);
 }
 
-Status MiniShopSystem::Kill9() { return process_->Kill9(); }
+Status MiniShopSystem::Launch() {
+  for (Instance& i : instances_) {
+    if (i.process && i.process->Running()) continue;
+    if (Status s = LaunchInstance(i); !s.ok()) return s;
+  }
+  return OkStatus();
+}
+
+Status MiniShopSystem::Launch(const std::string& instance) {
+  Instance* i = Find(instance);
+  if (i == nullptr) return MakeError(Code::kNotFound, "no instance " + instance);
+  return LaunchInstance(*i);
+}
+
+Status MiniShopSystem::Kill9() {
+  for (Instance& i : instances_) {
+    if (!i.process) continue;
+    if (Status s = i.process->Kill9(); !s.ok()) return s;
+  }
+  return OkStatus();
+}
+
+Status MiniShopSystem::Kill9(const std::string& instance) {
+  Instance* i = Find(instance);
+  if (i == nullptr || !i->process) return MakeError(Code::kNotFound, "no instance " + instance);
+  return i->process->Kill9();
+}
 
 Result<int> MiniShopSystem::Terminate() {
-  if (Status s = process_->Terminate(); !s.ok()) return s.error();
-  return process_->Wait(30s);
+  int first_failure = 0;
+  // Gateways first, so that nothing calls a service that is already gone.
+  for (bool gateways : {true, false}) {
+    std::vector<Instance*> tier;
+    for (Instance& i : instances_) {
+      if ((i.role == "gateway") == gateways && i.process && i.process->Running()) {
+        if (Status s = i.process->Terminate(); !s.ok()) return s.error();
+        tier.push_back(&i);
+      }
+    }
+    for (Instance* i : tier) {
+      auto code = i->process->Wait(30s);
+      if (!code.ok()) return code.error();
+      if (*code != 0 && first_failure == 0) first_failure = *code;
+    }
+  }
+  return first_failure;
+}
+
+std::vector<std::string> MiniShopSystem::Instances() const {
+  std::vector<std::string> names;
+  for (const Instance& i : instances_) names.push_back(i.name);
+  return names;
+}
+
+int MiniShopSystem::InstancePort(const std::string& instance) const {
+  const Instance* i = Find(instance);
+  return i == nullptr ? 0 : i->port;
+}
+
+std::string MiniShopSystem::log_path(const std::string& instance) const {
+  const Instance* i = Find(instance);
+  return i == nullptr ? "" : i->log_path;
 }
 
 ApiResponse MiniShopSystem::Call(http::verb method, const std::string& target,
