@@ -49,7 +49,15 @@ export MINISHOP_HTTP_PORT MINISHOP_REDIS_PORT MINISHOP_PG_PORT MINISHOP_AMQP_POR
   MINISHOP_SPLIT_PORT
 [ "$MINISHOP_SPLIT_PORT" != 0 ] || fail "no 40 free ports in a row for the split instances"
 
+status=1
 cleanup() {
+  if [ "$status" != 0 ]; then
+    local logs="$ROOT/build/test-topologies-logs"
+    rm -rf "$logs"
+    mkdir -p "$logs"
+    find "$STATE" -name '*.log' -size -20M -exec cp {} "$logs/" \; 2>/dev/null || true
+    echo "test-topologies: the stack's logs are in $logs" >&2
+  fi
   "$ROOT/minishop" down >"$STATE/down.log" 2>&1 || echo "test-topologies: down failed; state kept in $STATE" >&2
   rm -rf "$STATE"
 }
@@ -121,4 +129,5 @@ if [ -z "$gateway_line" ] || [ -z "$service_line" ] || [ "$gateway_line" -gt "$s
   fail "down did not stop the gateways before the services: $(cat "$STATE/down.log")"
 fi
 [ "$(running_minishops)" = 0 ] || fail "minishop processes still run after down"
+status=0
 echo "test-topologies: ok"
