@@ -96,7 +96,7 @@ Status MiniShopSystem::Launch() {
     if (r.ok() && r->result() == http::status::ok) return OkStatus();
     std::this_thread::sleep_for(100ms);
   }
-  return MakeError(Code::kTimeout, "minishop not ready; see " + log_path_);
+  return MakeError(Code::kDeadlineExceeded, "minishop not ready; see " + log_path_);
 }
 
 Status MiniShopSystem::Kill9() { return process_->Kill9(); }
