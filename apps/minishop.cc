@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
   std::string roles = "gateway,seckill,order,inventory";
   int port = -1;
   serve->add_option("--roles", roles,
-                    "Comma-separated roles: gateway (public API), seckill (outbox relay), "
-                    "order (order worker), inventory (catalog refresh)");
+                    "Comma-separated roles: gateway (public API), seckill (purchases, "
+                    "outbox relay), order (orders, order worker), inventory (sales, "
+                    "reconciliation); the gateway calls roles it does not run at services.*");
   serve->add_option("--port", port, "HTTP port (overrides server.port)");
 
   auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit");
@@ -102,6 +103,11 @@ int main(int argc, char** argv) {
   auto parsed_roles = minishop::app::ParseRoles(roles);
   if (!parsed_roles.ok()) {
     std::fprintf(stderr, "minishop: %s\n", parsed_roles.error().message.c_str());
+    return 2;
+  }
+  if (minishop::Status topology = minishop::app::CheckTopology(*config, *parsed_roles);
+      !topology.ok()) {
+    std::fprintf(stderr, "minishop: %s\n", topology.error().message.c_str());
     return 2;
   }
   int migrated = Migrate(*config);

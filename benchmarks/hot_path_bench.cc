@@ -14,6 +14,7 @@
 
 #include "auth/jwt.h"
 #include "gateway/gateway.h"
+#include "gateway/http_errors.h"
 #include "infra/redis/async_client.h"
 #include "net/http_types.h"
 #include "order/reservation.h"
@@ -54,8 +55,9 @@ void BM_HttpParseAndRoute(benchmark::State& state) {
     parser.put(boost::asio::buffer(raw), ec);
     if (ec || !parser.is_done()) state.SkipWithError("parse failed");
     auto& msg = parser.get();
-    auto path = minishop::gateway::SplitPath(msg.target());
-    auto id = minishop::gateway::ParseId(path.size() > 3 ? path[3] : "");
+    auto path = minishop::net::SplitPath(msg.target());
+    auto route = minishop::gateway::Gateway::RouteTable().Find(msg.method(), path);
+    auto id = route.ids[0];
     auto auth = msg.find(http::field::authorization);
     benchmark::DoNotOptimize(id);
     benchmark::DoNotOptimize(auth);
@@ -329,7 +331,8 @@ BENCHMARK(BM_HandBuiltAcceptedResponse);
 // The 410 every post-sell-out request gets.
 void BM_JsonSoldOutError(benchmark::State& state) {
   for (auto _ : state) {
-    auto res = minishop::net::ErrorResponse(minishop::Code::kSoldOut, "the sale is sold out");
+    auto res = minishop::gateway::ErrorResponse(
+        minishop::MakeError(minishop::seckill::kSoldOut, "the sale is sold out"));
     benchmark::DoNotOptimize(res);
   }
 }

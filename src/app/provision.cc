@@ -60,11 +60,11 @@ Result<std::vector<int64_t>> InsertBatch(pg::Connection& db, const ProvisionOpti
 Result<int64_t> ProvisionUsers(const Config& config, const ProvisionOptions& options,
                                std::ostream& out) {
   if (options.count < 1 || options.count > 10'000'000)
-    return MakeError(Code::kBadRequest, "--count must be in 1..10000000");
+    return MakeError(Code::kInvalidArgument, "--count must be in 1..10000000");
   if (options.prefix.empty() || options.prefix.find_first_of("@ \t") != std::string::npos)
-    return MakeError(Code::kBadRequest, "--prefix must be non-empty, without '@' or spaces");
+    return MakeError(Code::kInvalidArgument, "--prefix must be non-empty, without '@' or spaces");
   if (options.batch_size < 1 || options.batch_size > 10'000)
-    return MakeError(Code::kBadRequest, "batch size must be in 1..10000");
+    return MakeError(Code::kInvalidArgument, "batch size must be in 1..10000");
   std::string password = options.password.empty() ? RandomPassword() : options.password;
   if (Status s = auth::CheckPassword(password); !s.ok()) return s.error();
   auto db = pg::Connection::Open(config.postgres.conninfo);

@@ -24,7 +24,7 @@ struct ProvisionOptions {
 
 // Creates (or reuses, when the email exists) `count` users in batched INSERTs on one
 // connection to config.postgres, then writes one "<user_id> <token>" line per user to
-// `out`, in email order. Blocks. kBadRequest for a bad option, kUnavailable/kInternal
+// `out`, in email order. Blocks. kInvalidArgument for a bad option, kUnavailable/kInternal
 // for database errors (users inserted by earlier batches stay).
 Result<int64_t> ProvisionUsers(const Config& config, const ProvisionOptions& options,
                                std::ostream& out);

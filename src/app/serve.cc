@@ -13,17 +13,27 @@
 #include <memory>
 #include <vector>
 
+#include "app/dispatcher.h"
 #include "auth/user_store.h"
 #include "gateway/gateway.h"
 #include "infra/pg/pool.h"
 #include "infra/redis/async_client.h"
 #include "inventory/consistency_jobs.h"
+#include "inventory/inventory_client.h"
+#include "inventory/inventory_endpoints.h"
+#include "inventory/inventory_local.h"
 #include "inventory/inventory_service.h"
 #include "net/event_loops.h"
 #include "net/http_server.h"
 #include "order/lifecycle_jobs.h"
+#include "order/order_client.h"
+#include "order/order_endpoints.h"
+#include "order/order_local.h"
 #include "order/order_worker.h"
 #include "seckill/relay.h"
+#include "seckill/seckill_client.h"
+#include "seckill/seckill_endpoints.h"
+#include "seckill/seckill_local.h"
 
 namespace minishop::app {
 namespace asio = boost::asio;
@@ -47,11 +57,11 @@ Result<Roles> ParseRoles(std::string_view text) {
     else if (r == "all")
       roles = {true, true, true, true};
     else
-      return MakeError(Code::kBadRequest, "unknown role \"" + std::string(r) + "\"");
+      return MakeError(Code::kInvalidArgument, "unknown role \"" + std::string(r) + "\"");
     ++count;
     i = j + 1;
   }
-  if (count == 0) return MakeError(Code::kBadRequest, "no role given");
+  if (count == 0) return MakeError(Code::kInvalidArgument, "no role given");
   return roles;
 }
 
@@ -78,6 +88,95 @@ void RunOnLoop(asio::io_context& io, F fn) {
     done.set_value();
   });
   done.get_future().wait();
+}
+
+}  // namespace
+
+Status CheckTopology(const Config& config, const Roles& roles) {
+  if (!roles.gateway) return OkStatus();
+  const std::pair<bool, const std::string*> services[] = {
+      {roles.seckill, &config.services.seckill},
+      {roles.order, &config.services.order},
+      {roles.inventory, &config.services.inventory}};
+  const char* names[] = {"seckill", "order", "inventory"};
+  for (size_t i = 0; i < std::size(services); ++i) {
+    const auto [here, list] = services[i];
+    if (here) continue;
+    if (list->empty()) {
+      return MakeError(Code::kInvalidArgument,
+                       std::string("the gateway needs the ") + names[i] + " service: run the " +
+                           names[i] + " role in this process or list its instances in services." +
+                           names[i] + " (MINISHOP_SERVICES_" +
+                           (i == 0 ? "SECKILL" : i == 1 ? "ORDER" : "INVENTORY") + ")");
+    }
+    Result<std::vector<net::Endpoint>> endpoints = net::ParseEndpoints(*list);
+    if (!endpoints.ok()) {
+      return MakeError(Code::kInvalidArgument,
+                       std::string("services.") + names[i] + ": " + endpoints.error().message);
+    }
+  }
+  return OkStatus();
+}
+
+namespace {
+
+// Process-wide objects the loops' services share.
+struct ServiceShared {
+  const Config& config;
+  const Roles& roles;
+  MetricsRegistry& metrics;
+  pg::Pool& pool;
+  inventory::SaleCatalog& catalog;
+  std::function<void(int64_t)> request_rebuild;
+};
+
+std::shared_ptr<net::Upstream> MakeUpstream(asio::io_context& loop, const Config& config,
+                                            std::string service, const std::string& list) {
+  net::Upstream::Options options;
+  options.service = std::move(service);
+  options.instances = *net::ParseEndpoints(list);  // CheckTopology validated it
+  options.token = config.services.token;
+  options.call_timeout = std::chrono::milliseconds(config.services.call_timeout_ms);
+  options.health_interval = std::chrono::milliseconds(config.services.health_interval_ms);
+  options.max_idle = static_cast<size_t>(config.services.max_idle_connections);
+  return net::Upstream::Create(loop, std::move(options));
+}
+
+// One loop's services: in-process for the roles that run here (with their internal
+// endpoints), remote for the others when this process runs the gateway.
+std::unique_ptr<LoopParts> MakeLoopParts(const ServiceShared& s, gateway::GatewayShared& gw,
+                                         asio::io_context& loop, redis::AsyncClient& redis) {
+  auto parts = std::make_unique<LoopParts>();
+  const Roles& roles = s.roles;
+  const ServicesConfig& services = s.config.services;
+  if (roles.seckill) {
+    parts->seckill = std::make_unique<seckill::LocalSeckill>(redis, s.metrics, s.catalog,
+                                                             s.request_rebuild);
+    seckill::AddSeckillEndpoints(parts->internal, *parts->seckill);
+  } else if (roles.gateway) {
+    parts->upstreams.push_back(MakeUpstream(loop, s.config, "seckill", services.seckill));
+    parts->seckill = std::make_unique<seckill::SeckillClient>(parts->upstreams.back(), s.metrics);
+  }
+  if (roles.order) {
+    parts->orders = std::make_unique<order::LocalOrders>(s.config, s.pool, redis);
+    order::AddOrderEndpoints(parts->internal, *parts->orders);
+  } else if (roles.gateway) {
+    parts->upstreams.push_back(MakeUpstream(loop, s.config, "order", services.order));
+    parts->orders = std::make_unique<order::OrderClient>(parts->upstreams.back());
+  }
+  if (roles.inventory) {
+    parts->inventory = std::make_unique<inventory::LocalInventory>(s.catalog, s.pool, redis);
+    inventory::AddInventoryEndpoints(parts->internal, *parts->inventory);
+  } else if (roles.gateway) {
+    parts->upstreams.push_back(MakeUpstream(loop, s.config, "inventory", services.inventory));
+    parts->inventory = std::make_unique<inventory::InventoryClient>(parts->upstreams.back());
+  }
+  if (roles.gateway) {
+    parts->gateway = std::make_unique<gateway::Gateway>(
+        gw, redis, gateway::Services{*parts->seckill, *parts->orders, *parts->inventory});
+  }
+  for (const std::shared_ptr<net::Upstream>& u : parts->upstreams) u->Start();
+  return parts;
 }
 
 }  // namespace
@@ -135,17 +234,22 @@ int Serve(const Config& config, const Roles& roles) {
   std::unique_ptr<order::OrderWorker> worker;
   std::unique_ptr<order::LifecycleJobs> lifecycle;
   std::unique_ptr<inventory::ConsistencyJobs> consistency;
-  gateway::GatewayShared shared{
-      config, auth::JwtCodec(config.auth.jwt_secret), pool, catalog, metrics, {}, true, {}};
+  gateway::GatewayShared gateway_shared{config, auth::JwtCodec(config.auth.jwt_secret), pool};
+  // PostgreSQL serves accounts (gateway), orders and sales; a seckill-only process serves
+  // purchases from Redis alone.
+  DispatchShared dispatch{config, metrics, pool,
+                          roles.gateway || roles.order || roles.inventory, {}};
+  ServiceShared services{config, roles, metrics, pool, catalog, {}};
   if (roles.seckill) {
     relay = std::make_unique<seckill::OutboxRelay>(config, metrics);
     seckill::OutboxRelay* r = relay.get();
-    shared.probes.push_back({"relay", [r] { return r->Health(); }});
+    // Reported, not gating: purchases go on into the outbox while RabbitMQ is down.
+    dispatch.probes.push_back({"relay", [r] { return r->Health(); }, false});
   }
   if (roles.order) {
     worker = std::make_unique<order::OrderWorker>(config, metrics);
     order::OrderWorker* w = worker.get();
-    shared.probes.push_back({"order_worker", [w] { return w->Health(); }});
+    dispatch.probes.push_back({"order_worker", [w] { return w->Health(); }, true});
     lifecycle = std::make_unique<order::LifecycleJobs>(config, metrics);
   }
   if (roles.inventory) {
@@ -155,21 +259,25 @@ int Serve(const Config& config, const Roles& roles) {
                                    worker ? &worker->held() : nullptr};
     consistency = std::make_unique<inventory::ConsistencyJobs>(config, metrics, probe);
     inventory::ConsistencyJobs* c = consistency.get();
-    shared.request_rebuild = [c](int64_t sale_id) { c->RequestRebuild(sale_id); };
+    services.request_rebuild = [c](int64_t sale_id) { c->RequestRebuild(sale_id); };
   }
-  shared.public_api = roles.gateway;
 
+  std::vector<Dispatcher*> dispatchers(static_cast<size_t>(loops.size()), nullptr);
   net::HttpServer server(
       loops, config.server,
-      [&](asio::io_context&, int i) {
-        return std::make_unique<gateway::Gateway>(shared, *redis_clients[i]);
+      [&](asio::io_context& loop, int i) {
+        auto parts = MakeLoopParts(services, gateway_shared, loop, *redis_clients[i]);
+        auto dispatcher = std::make_unique<Dispatcher>(dispatch, *redis_clients[i], std::move(parts));
+        dispatchers[static_cast<size_t>(i)] = dispatcher.get();
+        return dispatcher;
       },
       metrics);
   if (Status s = server.Start(); !s.ok()) {
     spdlog::error("{}", s.error().message);
     return 1;
   }
-  if (roles.gateway || roles.inventory) {
+  // The catalog serves the sales API (inventory) and the purchase's quick answers (seckill).
+  if (roles.seckill || roles.inventory) {
     asio::co_spawn(loops.loop(0),
                    inventory::RefreshCatalog(*redis_clients[0], pool, catalog,
                                              std::chrono::milliseconds(1000)),
@@ -201,7 +309,11 @@ int Serve(const Config& config, const Roles& roles) {
   if (lifecycle) lifecycle->Stop();
   for (int i = 0; i < loops.size(); ++i) {
     redis::AsyncClient* c = redis_clients[i].get();
-    RunOnLoop(loops.loop(i), [c] { c->Stop(); });
+    Dispatcher* d = dispatchers[static_cast<size_t>(i)];
+    RunOnLoop(loops.loop(i), [c, d] {
+      if (d != nullptr) d->Stop();
+      c->Stop();
+    });
   }
   loops.Stop();
   pool.Stop();

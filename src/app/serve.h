@@ -10,16 +10,24 @@
 
 namespace minishop::app {
 
+// Which services a process runs (docs/architecture.md). Each role serves its internal API
+// (/internal/v1/<role>/…); the gateway calls the roles of its own process in-process and
+// the others over the network (services.* in the config).
 struct Roles {
-  bool gateway = false;    // the public /api/v1 (with the seckill hot path in-process)
-  bool seckill = false;    // the outbox relay: Redis stream -> RabbitMQ
-  bool order = false;      // the order worker: RabbitMQ -> PostgreSQL
-  bool inventory = false;  // catalog refresh from PostgreSQL and Redis
+  bool gateway = false;    // the public /api/v1: auth, validation, routing
+  bool seckill = false;    // purchase admission and reservation status; the outbox relay
+  bool order = false;      // the order worker, the orders API, payment and expiry jobs
+  bool inventory = false;  // sales: create, list, stats; reconciliation and rebuilds
 };
 
-// Parses "gateway,seckill,order,inventory" (any subset, at least one). kBadRequest
+// Parses "gateway,seckill,order,inventory" (any subset, at least one). kInvalidArgument
 // naming an unknown role.
 Result<Roles> ParseRoles(std::string_view text);
+
+// Whether `config` lets a process with `roles` find every service its gateway calls: a
+// role that does not run here needs a valid services.<role> list. kInvalidArgument naming
+// the setting otherwise.
+Status CheckTopology(const Config& config, const Roles& roles);
 
 // Blocks until a termination signal; 0 on a clean shutdown, 1 if start-up failed.
 int Serve(const Config& config, const Roles& roles);

@@ -61,7 +61,7 @@ class ThreadHmac {
 };
 
 Error Unauthorized(std::string message) {
-  return MakeError(Code::kUnauthorized, std::move(message));
+  return MakeError(Code::kUnauthenticated, std::move(message));
 }
 
 void HmacSha256(std::string_view key, std::string_view data, unsigned char* out) {

@@ -30,7 +30,7 @@ class JwtCodec {
 
   // Returns the claims of a token whose header is exactly HS256, whose signature matches
   // (constant-time compare) and which has not expired at `now_s`. Anything else —
-  // malformed, other algorithm (including "none"), forged, expired — is kUnauthorized
+  // malformed, other algorithm (including "none"), forged, expired — is kUnauthenticated
   // with a message naming the reason. Tokens in the shape Sign makes are checked without
   // heap allocations. A token this codec verified recently on this thread is recognised by
   // its exact bytes without recomputing the HMAC (shoppers send the same token with every

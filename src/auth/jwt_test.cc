@@ -86,7 +86,7 @@ TEST(JwtTest, RejectsExpiredToken) {
   JwtCodec codec(kSecret);
   auto claims = codec.Verify(codec.Sign(SomeClaims()), 5000);
   ASSERT_FALSE(claims.ok());
-  EXPECT_EQ(claims.code(), Code::kUnauthorized);
+  EXPECT_EQ(claims.code(), Code::kUnauthenticated);
   EXPECT_EQ(claims.error().message, "token expired");
 }
 
@@ -125,7 +125,7 @@ TEST(JwtTest, RejectsOtherAlgorithmEvenWithValidLookingSignature) {
   std::string swapped = other_header + token.substr(token.find('.'));
   auto claims = codec.Verify(swapped, 2000);
   ASSERT_FALSE(claims.ok());
-  EXPECT_EQ(claims.code(), Code::kUnauthorized);
+  EXPECT_EQ(claims.code(), Code::kUnauthenticated);
 }
 
 TEST(JwtTest, RejectsMalformedTokens) {
@@ -133,7 +133,7 @@ TEST(JwtTest, RejectsMalformedTokens) {
   for (std::string bad : {"", "abc", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30.e30"}) {
     auto claims = codec.Verify(bad, 2000);
     EXPECT_FALSE(claims.ok()) << bad;
-    EXPECT_EQ(claims.code(), Code::kUnauthorized) << bad;
+    EXPECT_EQ(claims.code(), Code::kUnauthenticated) << bad;
   }
 }
 
@@ -144,16 +144,16 @@ TEST(JwtTest, RecentlyVerifiedTokensStillExpireAndStayBoundToTheirSecret) {
   auto again = codec.Verify(token, 2001);  // recognised by its bytes
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->user_id, 42);
-  EXPECT_EQ(codec.Verify(token, 5000).code(), Code::kUnauthorized);  // expiry still checked
+  EXPECT_EQ(codec.Verify(token, 5000).code(), Code::kUnauthenticated);  // expiry still checked
   // Another codec (another secret) must not accept what the first one verified, even on
   // the same thread right after it did.
   JwtCodec other("another secret of at least 32 bytes!!");
   ASSERT_TRUE(codec.Verify(token, 2000).ok());
-  EXPECT_EQ(other.Verify(token, 2000).code(), Code::kUnauthorized);
+  EXPECT_EQ(other.Verify(token, 2000).code(), Code::kUnauthenticated);
   // A token differing in one byte is verified from scratch.
   std::string tampered = token;
   tampered[tampered.size() - 2] = tampered[tampered.size() - 2] == 'A' ? 'B' : 'A';
-  EXPECT_EQ(codec.Verify(tampered, 2000).code(), Code::kUnauthorized);
+  EXPECT_EQ(codec.Verify(tampered, 2000).code(), Code::kUnauthenticated);
 }
 
 TEST(Base64UrlTest, RoundTripsEveryByteAndLength) {

@@ -18,13 +18,13 @@ Result<std::string> NormalizeEmail(std::string_view email) {
       out.find('@', at + 1) != std::string::npos ||
       std::any_of(out.begin(), out.end(),
                   [](unsigned char c) { return std::isspace(c) || c < 0x20; }))
-    return MakeError(Code::kBadRequest, "email is not a valid address");
+    return MakeError(Code::kInvalidArgument, "email is not a valid address");
   return out;
 }
 
 Status CheckPassword(std::string_view password) {
   if (password.size() < 8 || password.size() > 128)
-    return MakeError(Code::kBadRequest, "password must be 8 to 128 bytes long");
+    return MakeError(Code::kInvalidArgument, "password must be 8 to 128 bytes long");
   return OkStatus();
 }
 
@@ -48,11 +48,11 @@ Result<User> RegisterUser(pg::Connection& db, std::string_view email, std::strin
 
 Result<User> LoginUser(pg::Connection& db, std::string_view email, std::string_view password) {
   auto normalized = NormalizeEmail(email);
-  if (!normalized.ok()) return MakeError(Code::kUnauthorized, "wrong email or password");
+  if (!normalized.ok()) return MakeError(Code::kUnauthenticated, "wrong email or password");
   auto rows = db.Exec("SELECT id, password_hash, role FROM users WHERE email = $1", {*normalized});
   if (!rows.ok()) return rows.error();
   if (rows->size() != 1 || !VerifyPassword(rows->Get(0, 1), password))
-    return MakeError(Code::kUnauthorized, "wrong email or password");
+    return MakeError(Code::kUnauthenticated, "wrong email or password");
   return User{rows->GetInt64(0, 0).value_or(0), *normalized,
               rows->Get(0, 2) == "admin" ? Role::kAdmin : Role::kUser};
 }

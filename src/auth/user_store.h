@@ -22,12 +22,12 @@ struct User {
 Result<std::string> NormalizeEmail(std::string_view email);
 Status CheckPassword(std::string_view password);
 
-// Creates a user. kBadRequest for an invalid email/password, kConflict if the email is
+// Creates a user. kInvalidArgument for an invalid email/password, kConflict if the email is
 // taken, kUnavailable if the database is unreachable.
 Result<User> RegisterUser(pg::Connection& db, std::string_view email, std::string_view password,
                           PasswordCost cost, Role role = Role::kUser);
 
-// kUnauthorized for an unknown email or a wrong password (same message for both).
+// kUnauthenticated for an unknown email or a wrong password (same message for both).
 Result<User> LoginUser(pg::Connection& db, std::string_view email, std::string_view password);
 
 // Creates the admin account from config if no user has that email; an existing account

@@ -67,6 +67,13 @@ void VisitFields(Config& c, F&& f) {
   f("inventory", "rebuild_on_start", c.inventory.rebuild_on_start);
   f("inventory", "rebuild_drain_timeout_ms", c.inventory.rebuild_drain_timeout_ms);
   f("inventory", "rebuild_parallelism", c.inventory.rebuild_parallelism);
+  f("services", "seckill", c.services.seckill);
+  f("services", "order", c.services.order);
+  f("services", "inventory", c.services.inventory);
+  f("services", "token", c.services.token);
+  f("services", "call_timeout_ms", c.services.call_timeout_ms);
+  f("services", "health_interval_ms", c.services.health_interval_ms);
+  f("services", "max_idle_connections", c.services.max_idle_connections);
 }
 
 std::string EnvName(std::string_view section, std::string_view key) {
@@ -122,13 +129,13 @@ Status CheckUnknownKeys(const toml::value& root, const std::string& path) {
   for (const auto& [name, value] : root.as_table()) {
     if (value.is_table()) {
       if (!known.count(name))
-        return MakeError(Code::kBadRequest, path + ": unknown section [" + name + "]");
+        return MakeError(Code::kInvalidArgument, path + ": unknown section [" + name + "]");
       for (const auto& [key, unused] : value.as_table()) {
         if (!known.count(name + "." + key))
-          return MakeError(Code::kBadRequest, path + ": unknown key " + name + "." + key);
+          return MakeError(Code::kInvalidArgument, path + ": unknown key " + name + "." + key);
       }
     } else if (!known.count(name)) {
-      return MakeError(Code::kBadRequest, path + ": unknown key " + name);
+      return MakeError(Code::kInvalidArgument, path + ": unknown key " + name);
     }
   }
   return OkStatus();
@@ -143,7 +150,7 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
     try {
       root = toml::parse(path);
     } catch (const std::exception& e) {
-      return MakeError(Code::kBadRequest, std::string("cannot read config: ") + e.what());
+      return MakeError(Code::kInvalidArgument, std::string("cannot read config: ") + e.what());
     }
     if (Status s = CheckUnknownKeys(root, path); !s.ok()) return s.error();
     std::string problem;
@@ -157,7 +164,7 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
         problem = path + ": " + std::string(s) + "." + std::string(k) + " has the wrong type";
       }
     });
-    if (!problem.empty()) return MakeError(Code::kBadRequest, problem);
+    if (!problem.empty()) return MakeError(Code::kInvalidArgument, problem);
   }
   std::string problem;
   VisitFields(config, [&](std::string_view s, std::string_view k, auto& field) {
@@ -166,19 +173,26 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
     if (!ParseInto(it->second, field))
       problem = it->first + "=" + it->second + " is not a valid value";
   });
-  if (!problem.empty()) return MakeError(Code::kBadRequest, problem);
+  if (!problem.empty()) return MakeError(Code::kInvalidArgument, problem);
   if (config.server.port <= 0 || config.server.port > 65535)
-    return MakeError(Code::kBadRequest, "server.port must be in 1..65535");
+    return MakeError(Code::kInvalidArgument, "server.port must be in 1..65535");
   if (config.auth.jwt_secret.size() < 32)
-    return MakeError(Code::kBadRequest, "auth.jwt_secret must be at least 32 bytes");
+    return MakeError(Code::kInvalidArgument, "auth.jwt_secret must be at least 32 bytes");
   if (config.auth.password_cost != "interactive" && config.auth.password_cost != "min")
-    return MakeError(Code::kBadRequest, "auth.password_cost must be \"interactive\" or \"min\"");
+    return MakeError(Code::kInvalidArgument, "auth.password_cost must be \"interactive\" or \"min\"");
   if (config.payment.failure_percent < 0 || config.payment.failure_percent > 100)
-    return MakeError(Code::kBadRequest, "payment.failure_percent must be in 0..100");
+    return MakeError(Code::kInvalidArgument, "payment.failure_percent must be in 0..100");
   if (config.order.payment_deadline_ms <= 0)
-    return MakeError(Code::kBadRequest, "order.payment_deadline_ms must be positive");
+    return MakeError(Code::kInvalidArgument, "order.payment_deadline_ms must be positive");
   if (config.inventory.rebuild_parallelism < 1 || config.inventory.rebuild_parallelism > 64)
-    return MakeError(Code::kBadRequest, "inventory.rebuild_parallelism must be in 1..64");
+    return MakeError(Code::kInvalidArgument, "inventory.rebuild_parallelism must be in 1..64");
+  if (config.services.token.size() < 32)
+    return MakeError(Code::kInvalidArgument, "services.token must be at least 32 bytes");
+  if (config.services.call_timeout_ms < 1 || config.services.health_interval_ms < 1)
+    return MakeError(Code::kInvalidArgument,
+                     "services.call_timeout_ms and services.health_interval_ms must be positive");
+  if (config.services.max_idle_connections < 0 || config.services.max_idle_connections > 4096)
+    return MakeError(Code::kInvalidArgument, "services.max_idle_connections must be in 0..4096");
   if (config.instance_id.empty()) {
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);

@@ -108,6 +108,20 @@ struct InventoryConfig {
   int rebuild_parallelism = 4;  // sales rebuilt at once (each with its own Redis and PG link)
 };
 
+// Where the gateway finds the services it does not run itself (docs/architecture.md).
+struct ServicesConfig {
+  // "host:port[,host:port…]" of the instances of each service; empty: the service runs in
+  // this process (its role must then be among this process's roles).
+  std::string seckill;
+  std::string order;
+  std::string inventory;
+  // Shared secret every /internal/v1 call carries; at least 32 bytes.
+  std::string token = "change-me-internal-service-token-32b";
+  int64_t call_timeout_ms = 2'000;    // deadline of one internal call
+  int64_t health_interval_ms = 500;   // how often each remote instance's /readyz is probed
+  int max_idle_connections = 64;      // pooled keep-alive connections per loop per instance
+};
+
 struct Config {
   std::string instance_id;  // consumer names; default: hostname. Unique per process on a host.
   std::string log_level = "info";
@@ -120,10 +134,11 @@ struct Config {
   OrderConfig order;
   PaymentConfig payment;
   InventoryConfig inventory;
+  ServicesConfig services;
 };
 
 // Loads `path` (empty: defaults only) and applies the environment `env` (normally the
-// process environment). Returns kBadRequest naming the file, key and problem on a bad
+// process environment). Returns kInvalidArgument naming the file, key and problem on a bad
 // value or an unknown key. Does not block on anything but the file read.
 Result<Config> LoadConfig(const std::string& path, const std::map<std::string, std::string>& env);
 

@@ -46,7 +46,7 @@ TEST(ConfigTest, RejectsUnknownKey) {
   auto path = WriteTemp("[server]\nprot = 9001\n");
   auto c = LoadConfig(path, {});
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.code(), Code::kBadRequest);
+  EXPECT_EQ(c.code(), Code::kInvalidArgument);
   EXPECT_NE(c.error().message.find("server.prot"), std::string::npos);
   std::remove(path.c_str());
 }
@@ -68,7 +68,7 @@ TEST(ConfigTest, RejectsBadEnvironmentNumber) {
 TEST(ConfigTest, RejectsShortJwtSecret) {
   auto c = LoadConfig("", {{"MINISHOP_AUTH_JWT_SECRET", "short"}});
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.code(), Code::kBadRequest);
+  EXPECT_EQ(c.code(), Code::kInvalidArgument);
 }
 
 TEST(ConfigTest, RejectsMalformedToml) {

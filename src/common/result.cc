@@ -6,50 +6,37 @@ std::string_view CodeName(Code code) {
   switch (code) {
     case Code::kOk:
       return "ok";
-    case Code::kBadRequest:
-      return "bad_request";
-    case Code::kInvalidJson:
-      return "invalid_json";
-    case Code::kUnauthorized:
-      return "unauthorized";
-    case Code::kForbidden:
-      return "forbidden";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kPermissionDenied:
+      return "permission_denied";
     case Code::kNotFound:
       return "not_found";
-    case Code::kMethodNotAllowed:
-      return "method_not_allowed";
     case Code::kConflict:
       return "conflict";
-    case Code::kLimitReached:
-      return "limit_reached";
-    case Code::kSoldOut:
-      return "sold_out";
-    case Code::kNotStarted:
-      return "not_started";
-    case Code::kEnded:
-      return "ended";
-    case Code::kPayloadTooLarge:
-      return "payload_too_large";
-    case Code::kHeadersTooLarge:
-      return "headers_too_large";
-    case Code::kUriTooLong:
-      return "uri_too_long";
-    case Code::kUnsupportedMediaType:
-      return "unsupported_media_type";
-    case Code::kNotImplemented:
-      return "not_implemented";
-    case Code::kRateLimited:
-      return "rate_limited";
+    case Code::kFailedPrecondition:
+      return "failed_precondition";
+    case Code::kResourceExhausted:
+      return "resource_exhausted";
+    case Code::kUnimplemented:
+      return "unimplemented";
     case Code::kUnavailable:
       return "unavailable";
-    case Code::kTimeout:
-      return "timeout";
-    case Code::kRecovering:
-      return "recovering";
+    case Code::kDeadlineExceeded:
+      return "deadline_exceeded";
     case Code::kInternal:
       return "internal";
   }
   return "internal";
+}
+
+std::optional<Code> CodeFromName(std::string_view name) {
+  for (int i = static_cast<int>(Code::kOk); i <= static_cast<int>(Code::kInternal); ++i) {
+    if (CodeName(static_cast<Code>(i)) == name) return static_cast<Code>(i);
+  }
+  return std::nullopt;
 }
 
 }  // namespace minishop

@@ -3,6 +3,7 @@
 // are reserved for start-up and for adapters over throwing libraries.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,42 +11,50 @@
 
 namespace minishop {
 
-// Every expected failure in MiniShop. The HTTP mapping lives in one table
-// (net/http_types.cc, StatusFor); everything else only names the code.
+// The generic kinds of expected failure, known to every layer (compare gRPC's status codes
+// and userver's protocol-agnostic handler codes). A domain gives some of them a finer name
+// with an Outcome (the shop's "sold out" is a kResourceExhausted); each protocol maps codes
+// and outcomes to its own answers in one place (HTTP: gateway/http_errors.h).
 enum class Code {
   kOk = 0,
-  kBadRequest,    // wrong types, invalid values
-  kInvalidJson,   // a body that is not JSON, or JSON with duplicate object keys
-  kUnauthorized,  // missing, forged or expired token; bad credentials
-  kForbidden,     // authenticated but not allowed (e.g. not admin)
-  kNotFound,      // unknown sale, order, route
-  kMethodNotAllowed,
-  kConflict,      // duplicate (e.g. email already registered)
-  kLimitReached,  // per-user purchase limit
-  kSoldOut,
-  kNotStarted,
-  kEnded,
-  kPayloadTooLarge,
-  kHeadersTooLarge,
-  kUriTooLong,  // a request line longer than the header limit
-  kUnsupportedMediaType,
-  kNotImplemented,  // a transfer coding (or other protocol feature) the server does not implement
-  kRateLimited,
-  kUnavailable,  // a dependency is down or overloaded: retry later
-  kTimeout,      // a dependency did not answer within its deadline
-  kRecovering,   // the thing exists but its hot copy is being rebuilt (e.g. a sale after
-                 // Redis lost its keys): retry shortly
+  kInvalidArgument,     // a value the caller sent is wrong: type, range, format
+  kUnauthenticated,     // missing, forged or expired credentials
+  kPermissionDenied,    // authenticated but not allowed
+  kNotFound,            // no such thing (or not the caller's)
+  kConflict,            // the thing is in a state that refuses this (duplicate, in progress)
+  kFailedPrecondition,  // not now: the system is not in the state this needs
+  kResourceExhausted,   // a quota or a stock is used up
+  kUnimplemented,       // a protocol feature the server does not implement
+  kUnavailable,         // a dependency is down or overloaded: retry later
+  kDeadlineExceeded,    // a dependency did not answer within its deadline: outcome unknown
   kInternal,
 };
 
+// The generic name of a code: "invalid_argument", "not_found", ….
 std::string_view CodeName(Code code);
+
+// The Code whose CodeName is `name`; nullopt for any other text.
+std::optional<Code> CodeFromName(std::string_view name);
+
+// A domain's named outcome: a generic code and the outcome's name (static text, which is
+// also its public error code), e.g. {kResourceExhausted, "sold_out"}.
+struct Outcome {
+  Code code;
+  std::string_view reason;
+};
 
 struct Error {
   Code code = Code::kInternal;
   std::string message;
+  std::string_view reason;  // an Outcome's name (static text), or empty
+
+  bool Is(Outcome outcome) const { return code == outcome.code && reason == outcome.reason; }
 };
 
-inline Error MakeError(Code code, std::string message) { return Error{code, std::move(message)}; }
+inline Error MakeError(Code code, std::string message) { return Error{code, std::move(message), {}}; }
+inline Error MakeError(Outcome outcome, std::string message) {
+  return Error{outcome.code, std::move(message), outcome.reason};
+}
 
 template <class T>
 class [[nodiscard]] Result {
@@ -66,6 +75,9 @@ class [[nodiscard]] Result {
 
   const Error& error() const { return std::get<1>(v_); }
   Code code() const { return ok() ? Code::kOk : error().code; }
+  // The error's Outcome name, or empty (no error, or a plain generic one).
+  std::string_view reason() const { return ok() ? std::string_view() : error().reason; }
+  bool Is(Outcome outcome) const { return !ok() && error().Is(outcome); }
 
  private:
   std::variant<T, Error> v_;
@@ -81,6 +93,8 @@ class [[nodiscard]] Result<void> {
   explicit operator bool() const { return ok_; }
   const Error& error() const { return error_; }
   Code code() const { return ok_ ? Code::kOk : error_.code; }
+  std::string_view reason() const { return ok_ ? std::string_view() : error_.reason; }
+  bool Is(Outcome outcome) const { return !ok_ && error_.Is(outcome); }
 
  private:
   Error error_;

@@ -11,18 +11,31 @@ TEST(ResultTest, HoldsValueOrError) {
   Result<int> ok = 7;
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*ok, 7);
-  Result<int> bad = MakeError(Code::kSoldOut, "gone");
+  Result<int> bad = MakeError(Code::kNotFound, "gone");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.code(), Code::kSoldOut);
+  EXPECT_EQ(bad.code(), Code::kNotFound);
+  EXPECT_EQ(bad.reason(), "");
   EXPECT_EQ(bad.error().message, "gone");
 }
 
-TEST(ResultTest, CodeNamesAreStableWireNames) {
-  EXPECT_EQ(CodeName(Code::kSoldOut), "sold_out");
-  EXPECT_EQ(CodeName(Code::kLimitReached), "limit_reached");
-  EXPECT_EQ(CodeName(Code::kNotStarted), "not_started");
-  EXPECT_EQ(CodeName(Code::kRateLimited), "rate_limited");
-  EXPECT_EQ(CodeName(Code::kRecovering), "recovering");
+TEST(ResultTest, AnOutcomeIsAGenericCodeWithAName) {
+  constexpr Outcome kEmpty{Code::kResourceExhausted, "empty"};
+  constexpr Outcome kOther{Code::kResourceExhausted, "other"};
+  Status s = MakeError(kEmpty, "nothing left");
+  EXPECT_EQ(s.code(), Code::kResourceExhausted);
+  EXPECT_EQ(s.reason(), "empty");
+  EXPECT_TRUE(s.Is(kEmpty));
+  EXPECT_FALSE(s.Is(kOther));
+  EXPECT_FALSE(Status().Is(kEmpty));
+  EXPECT_FALSE(Status(MakeError(Code::kResourceExhausted, "plain")).Is(kEmpty));
+}
+
+TEST(ResultTest, CodeNamesRoundTrip) {
+  for (int i = 0; i <= static_cast<int>(Code::kInternal); ++i) {
+    const Code code = static_cast<Code>(i);
+    EXPECT_EQ(CodeFromName(CodeName(code)), code) << CodeName(code);
+  }
+  EXPECT_EQ(CodeFromName("sold_out"), std::nullopt);
 }
 
 TEST(JsonEscapeTest, EscapesQuotesAndControls) {

@@ -2,78 +2,68 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace minishop::gateway {
 namespace {
+namespace http = net::http;
 
-net::Request WithBody(std::string body, std::string content_type = "application/json") {
-  net::Request r;
-  r.message.body() = std::move(body);
-  if (!content_type.empty()) r.message.set(net::http::field::content_type, content_type);
-  return r;
-}
+const Gateway::Routes& Routes() { return Gateway::RouteTable(); }
 
-TEST(ParseJsonBodyTest, AcceptsObjectsAndEmptyBody) {
-  EXPECT_TRUE(ParseJsonBody(WithBody("{\"a\":1}")).ok());
-  auto empty = ParseJsonBody(WithBody(""));
-  ASSERT_TRUE(empty.ok());
-  EXPECT_TRUE(empty->is_object());
-  EXPECT_TRUE(ParseJsonBody(WithBody("{}", "application/json; charset=utf-8")).ok());
-  EXPECT_TRUE(ParseJsonBody(WithBody("{}", "")).ok());
-}
-
-TEST(ParseJsonBodyTest, RejectsMalformedAndNonObjects) {
-  EXPECT_EQ(ParseJsonBody(WithBody("{\"a\":")).code(), Code::kInvalidJson);
-  EXPECT_EQ(ParseJsonBody(WithBody("[1,2]")).code(), Code::kInvalidJson);
-  EXPECT_EQ(ParseJsonBody(WithBody("\xff")).code(), Code::kInvalidJson);
-  EXPECT_EQ(ParseJsonBody(WithBody("{\"a\":\"\xc3\"}")).code(), Code::kInvalidJson);
-  EXPECT_EQ(ParseJsonBody(WithBody("{}", "text/plain")).code(), Code::kUnsupportedMediaType);
-}
-
-// RFC 7493 §2.3: a body with a duplicate key means different things to different readers.
-TEST(ParseJsonBodyTest, RejectsDuplicateKeysAtAnyDepth) {
-  for (const char* body : {R"({"quantity":1,"quantity":5})", R"({"a":{"b":1,"b":1}})",
-                           R"({"a":[{"x":1},{"y":2,"y":3}]})", R"({"a":1,"\u0061":2})"}) {
-    Result<nlohmann::json> r = ParseJsonBody(WithBody(body));
-    EXPECT_EQ(r.code(), Code::kInvalidJson) << body;
+TEST(GatewayRoutesTest, EveryAdminRouteNeedsTheAdminRole) {
+  int admin_routes = 0;
+  for (const auto& r : Routes().routes()) {
+    if (r.pattern.starts_with("/api/v1/admin/")) {
+      ++admin_routes;
+      EXPECT_EQ(r.access, net::Access::kAdmin) << r.pattern;
+    } else {
+      EXPECT_NE(r.access, net::Access::kAdmin) << r.pattern;
+    }
   }
-  // The same key in sibling objects is no duplicate.
-  EXPECT_TRUE(ParseJsonBody(WithBody(R"({"a":{"k":1},"b":{"k":2},"c":[{"k":3},{"k":4}]})")).ok());
+  EXPECT_EQ(admin_routes, 4);
 }
 
-TEST(ParseJsonBodyTest, RejectsStringsHoldingNul) {
-  EXPECT_EQ(ParseJsonBody(WithBody(R"({"email":"a\u0000b"})")).code(), Code::kInvalidJson);
-  EXPECT_EQ(ParseJsonBody(WithBody(R"({"a\u0000":1})")).code(), Code::kInvalidJson);
-  EXPECT_EQ(ParseJsonBody(WithBody(R"({"a":["\u0000"]})")).code(), Code::kInvalidJson);
-}
-
-TEST(ParseJsonBodyTest, ContentTypeMustBeJsonItselfNotMerelyMentionIt) {
-  for (const char* ok : {"application/json", "Application/JSON", "application/json; charset=utf-8",
-                         " application/json ;charset=UTF-8"}) {
-    EXPECT_TRUE(ParseJsonBody(WithBody("{}", ok)).ok()) << ok;
-  }
-  for (const char* bad : {"text/plain; q=application/json", "application/jsonx",
-                          "application/json-patch+json", "multipart/form-data"}) {
-    EXPECT_EQ(ParseJsonBody(WithBody("{}", bad)).code(), Code::kUnsupportedMediaType) << bad;
+TEST(GatewayRoutesTest, EverythingAboutAShopperNeedsTheirToken) {
+  for (const auto& r : Routes().routes()) {
+    const bool shopper = r.pattern.starts_with("/api/v1/orders") ||
+                         r.pattern.ends_with("/purchase") || r.pattern.ends_with("/order");
+    if (shopper) {
+      EXPECT_EQ(r.access, net::Access::kUser) << r.pattern;
+    }
   }
 }
 
-TEST(ParseIdTest, AcceptsOnlyPositiveDecimals) {
-  EXPECT_EQ(ParseId("42"), 42);
-  EXPECT_FALSE(ParseId("0"));
-  EXPECT_FALSE(ParseId("-1"));
-  EXPECT_FALSE(ParseId("4x"));
-  EXPECT_FALSE(ParseId(""));
-  EXPECT_FALSE(ParseId("99999999999999999999"));
+TEST(GatewayRoutesTest, OnlyAuthTimeAndTheCatalogAreOpen) {
+  std::set<std::string> open;
+  for (const auto& r : Routes().routes()) {
+    if (r.access == net::Access::kAnyone) open.insert(r.pattern);
+  }
+  EXPECT_EQ(open, (std::set<std::string>{"/api/v1/time", "/api/v1/auth/register",
+                                         "/api/v1/auth/login", "/api/v1/sales",
+                                         "/api/v1/sales/{id}"}));
 }
 
-TEST(SplitPathTest, DropsQueryAndEmptySegments) {
-  auto p = SplitPath("/api/v1//sales/7/?x=1");
-  ASSERT_EQ(p.size(), 4u);
-  EXPECT_EQ(p[0], "api");
-  EXPECT_EQ(p[3], "7");
-  auto deep = SplitPath("/a/b/c/d/e/f/g/h/i/j");  // more segments than kept inline
-  ASSERT_EQ(deep.size(), 10u);
-  EXPECT_EQ(deep[9], "j");
+TEST(GatewayRoutesTest, NoRouteIsInternalOrServedTwice) {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& r : Routes().routes()) {
+    EXPECT_TRUE(r.pattern.starts_with("/api/v1/")) << r.pattern;
+    EXPECT_NE(r.access, net::Access::kService) << r.pattern;
+    EXPECT_TRUE(seen.emplace(std::string(http::to_string(r.method)), r.pattern).second)
+        << r.pattern;
+  }
+}
+
+TEST(GatewayRoutesTest, MatchesIdsAndTellsWhichMethodsAPathHas) {
+  auto m = Routes().Find(http::verb::post, net::SplitPath("/api/v1/sales/42/purchase"));
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.ids[0], 42);
+  auto wrong = Routes().Find(http::verb::get, net::SplitPath("/api/v1/sales/42/purchase"));
+  EXPECT_EQ(wrong.route, nullptr);
+  EXPECT_TRUE(wrong.path_known);
+  EXPECT_EQ(wrong.allow, "POST");
+  auto bad_id = Routes().Find(http::verb::get, net::SplitPath("/api/v1/sales/x"));
+  EXPECT_EQ(bad_id.route, nullptr);
+  EXPECT_FALSE(bad_id.path_known);
 }
 
 }  // namespace

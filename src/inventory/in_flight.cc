@@ -14,7 +14,7 @@ using redis::Reply;
 using Deadline = std::chrono::steady_clock::time_point;
 
 Error DrainTimeout() {
-  return MakeError(Code::kTimeout, "reservations still in flight; rebuild later");
+  return MakeError(Code::kDeadlineExceeded, "reservations still in flight; rebuild later");
 }
 
 // Without a view of the whole pipeline: waits until nothing is queued for the order workers

@@ -27,7 +27,7 @@ struct PipelineProbe {
 // is an order in PostgreSQL. With `probe` naming both stages and the worker the queue's
 // only consumer, one look proves it when nothing is in flight, and the wait lasts only as
 // long as something is; otherwise it waits until the queue and the outbox look empty twice,
-// 500 ms apart, and 500 ms more. kTimeout after config.inventory.rebuild_drain_timeout_ms;
+// 500 ms apart, and 500 ms more. kDeadlineExceeded after config.inventory.rebuild_drain_timeout_ms;
 // kUnavailable when Redis cannot be reached.
 Status WaitForNothingInFlight(const Config& config, redis::SyncClient& redis, int64_t sale_id,
                               const PipelineProbe& probe);

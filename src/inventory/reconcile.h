@@ -65,7 +65,7 @@ Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, 
 // outbox look empty twice (docs/consistency.md). Then it writes stock, buyers, statuses
 // and returns from PostgreSQL and only then the meta hash that opens the sale to
 // purchases. Runs under a distributed lock per sale. Blocks. kConflict when the sale still
-// has its keys (use Reconcile with repair) or another rebuild runs; kTimeout when the
+// has its keys (use Reconcile with repair) or another rebuild runs; kDeadlineExceeded when the
 // reservations in flight do not land in time; kNotFound for an unknown sale.
 Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
                       int64_t sale_id, const PipelineProbe& probe = {});

@@ -9,9 +9,9 @@
 namespace minishop::inventory {
 namespace {
 
-Error Bad(const std::string& message) { return MakeError(Code::kBadRequest, message); }
+Error Bad(const std::string& message) { return MakeError(Code::kInvalidArgument, message); }
 
-// Reads an integer field; kBadRequest if missing (when required) or not an integer.
+// Reads an integer field; kInvalidArgument if missing (when required) or not an integer.
 Status ReadInt(const nlohmann::json& body, const char* name, bool required, int64_t& out) {
   auto it = body.find(name);
   if (it == body.end())

@@ -41,7 +41,7 @@ inline constexpr int64_t kMinDurationMs = 1'000;
 inline constexpr int64_t kMaxDurationMs = 90LL * 24 * 3600 * 1000;
 inline constexpr int64_t kMaxLeadMs = 366LL * 24 * 3600 * 1000;  // start at most this far ahead
 
-// Builds a new sale from an admin's JSON body, judged at `now_ms` (epoch ms). kBadRequest
+// Builds a new sale from an admin's JSON body, judged at `now_ms` (epoch ms). kInvalidArgument
 // with a message that names the field for: an unknown field, a missing field, a wrong type,
 // text too long or holding control characters (the description may hold newlines and tabs),
 // a price, stock or limit out of the bounds above, a window that has already ended, ends

@@ -33,7 +33,7 @@ TEST(ParseNewSaleTest, NamesTheBadField) {
   body["stock"] = "many";
   auto s = ParseNewSale(body);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), Code::kBadRequest);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_EQ(s.error().message, "stock must be an integer");
   body = ValidSale();
   body.erase("price_cents");
@@ -99,7 +99,7 @@ TEST(ParseNewSaleTest, RefusesEveryAbsurdValueNamingTheField) {
       body["starts_at_ms"] = kNow - 5000;
     Result<Sale> s = ParseNewSale(body);
     ASSERT_FALSE(s.ok()) << c.field << " = " << c.value.dump();
-    EXPECT_EQ(s.code(), Code::kBadRequest);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument);
     EXPECT_NE(s.error().message.find(c.field), std::string::npos) << s.error().message;
   }
   // At the bounds: accepted. Multi-byte characters count once.

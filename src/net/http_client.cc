@@ -27,7 +27,7 @@ asio::awaitable<Status> HttpClientConnection::Connect(const std::string& host, i
   Close();
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
-  if (ec) co_return MakeError(Code::kBadRequest, "not an IP address: " + host);
+  if (ec) co_return MakeError(Code::kInvalidArgument, "not an IP address: " + host);
   tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   socket_.open(endpoint.protocol(), ec);
   if (!ec && !source_address.empty()) {

@@ -24,10 +24,10 @@ std::optional<Error> FramingError(const http::request_header<>& header) {
   auto te = header.equal_range(http::field::transfer_encoding);
   if (te.first == te.second) return std::nullopt;
   if (header.version() < 11) {
-    return MakeError(Code::kBadRequest, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+    return MakeError(Code::kInvalidArgument, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
   }
   if (header.count(http::field::content_length) != 0) {
-    return MakeError(Code::kBadRequest,
+    return MakeError(Code::kInvalidArgument,
                      "a request must not carry both Transfer-Encoding and "
                      "Content-Length");
   }
@@ -39,15 +39,15 @@ std::optional<Error> FramingError(const http::request_header<>& header) {
     }
   }
   if (codings.empty() || !IEquals(codings.back(), "chunked")) {
-    return MakeError(Code::kBadRequest, "Transfer-Encoding must end with chunked");
+    return MakeError(Code::kInvalidArgument, "Transfer-Encoding must end with chunked");
   }
   for (size_t i = 0; i + 1 < codings.size(); ++i) {
     if (IEquals(codings[i], "chunked"))
-      return MakeError(Code::kBadRequest, "chunked must be applied only once");
+      return MakeError(Code::kInvalidArgument, "chunked must be applied only once");
   }
   if (codings.size() > 1) {
     // gzip, deflate, compress or an unknown coding under the chunked one: no decoder here.
-    return MakeError(Code::kNotImplemented, "transfer coding '" + std::string(codings.front()) +
+    return MakeError(Code::kUnimplemented, "transfer coding '" + std::string(codings.front()) +
                                                 "' is not implemented; send chunked only");
   }
   return std::nullopt;

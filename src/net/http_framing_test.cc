@@ -37,8 +37,8 @@ TEST(HttpFramingTest, AcceptsChunkedAndContentLengthOnTheirOwn) {
 
 // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing.
 TEST(HttpFramingTest, RefusesTransferEncodingInHttp10) {
-  EXPECT_EQ(CodeOf("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), Code::kBadRequest);
-  EXPECT_EQ(CodeOf("POST / HTTP/1.0\r\nTransfer-Encoding: gzip\r\n\r\n"), Code::kBadRequest);
+  EXPECT_EQ(CodeOf("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), Code::kInvalidArgument);
+  EXPECT_EQ(CodeOf("POST / HTTP/1.0\r\nTransfer-Encoding: gzip\r\n\r\n"), Code::kInvalidArgument);
 }
 
 // RFC 9112 §6.3: both length fields is how requests are smuggled past a proxy.
@@ -47,20 +47,20 @@ TEST(HttpFramingTest, RefusesTransferEncodingWithContentLength) {
   // the order it lets through.
   EXPECT_EQ(CodeOf("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
                    "Content-Length: 5\r\n\r\n"),
-            Code::kBadRequest);
+            Code::kInvalidArgument);
 }
 
 // RFC 9112 §6.3 rule 4 and §7: chunked last and once; other codings are not implemented.
 TEST(HttpFramingTest, RefusesCodingsOtherThanAFinalChunked) {
   const std::string head = "POST / HTTP/1.1\r\nHost: x\r\n";
-  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: gzip\r\n\r\n"), Code::kBadRequest);
-  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: chunked, gzip\r\n\r\n"), Code::kBadRequest);
-  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: chunked, chunked\r\n\r\n"), Code::kBadRequest);
-  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: ,\r\n\r\n"), Code::kBadRequest);
-  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: gzip, chunked\r\n\r\n"), Code::kNotImplemented);
+  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: gzip\r\n\r\n"), Code::kInvalidArgument);
+  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: chunked, gzip\r\n\r\n"), Code::kInvalidArgument);
+  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: chunked, chunked\r\n\r\n"), Code::kInvalidArgument);
+  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: ,\r\n\r\n"), Code::kInvalidArgument);
+  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: gzip, chunked\r\n\r\n"), Code::kUnimplemented);
   EXPECT_EQ(CodeOf(head + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            Code::kNotImplemented);
-  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: identity, chunked\r\n\r\n"), Code::kNotImplemented);
+            Code::kUnimplemented);
+  EXPECT_EQ(CodeOf(head + "Transfer-Encoding: identity, chunked\r\n\r\n"), Code::kUnimplemented);
 }
 
 }  // namespace

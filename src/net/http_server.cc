@@ -31,12 +31,26 @@ constexpr size_t kReadSlack = 16 * 1024;
 int64_t NowMs() { return NowSteadyUs() / 1000; }
 
 // `start_line_read`: whether the parser got through the request line before the error.
-Code CodeForReadError(const boost::system::error_code& ec, bool start_line_read) {
+Error ReadError(const boost::system::error_code& ec, bool start_line_read) {
   if (ec == http::error::header_limit) {
-    return start_line_read ? Code::kHeadersTooLarge : Code::kUriTooLong;
+    return start_line_read ? MakeError(kHeadersTooLarge, ec.message())
+                           : MakeError(kUriTooLong, ec.message());
   }
-  if (ec == http::error::body_limit) return Code::kPayloadTooLarge;
-  return Code::kBadRequest;
+  if (ec == http::error::body_limit) return MakeError(kPayloadTooLarge, ec.message());
+  return MakeError(Code::kInvalidArgument, ec.message());
+}
+
+// The answer to a request the server refuses itself; `name` is the outcome's, or the
+// status's generic one.
+Response Refusal(const Error& error, unsigned version = 11) {
+  const http::status status = ProtocolStatus(error);
+  std::string_view name = error.reason;
+  if (name.empty()) {
+    name = status == http::status::bad_request       ? "bad_request"
+           : status == http::status::not_implemented ? "not_implemented"
+                                                     : "internal";
+  }
+  return JsonError(status, name, error.message, version);
 }
 
 // Whether the request line was whole when a header block hit the limit: then its fields
@@ -192,7 +206,7 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
     if (framing) {
       // Faulty framing: the body's end is unknown, so the connection cannot be reused.
       co_await RefuseAndClose(state, config, conn, socket,
-                              ErrorResponse(*framing, parser.get().version() < 11 ? 10 : 11));
+                              Refusal(*framing, parser.get().version() < 11 ? 10 : 11));
       break;
     }
     if (!ec && !parser.is_done()) {
@@ -207,7 +221,7 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
       if (IsProtocolError(ec)) {
         co_await RefuseAndClose(
             state, config, conn, socket,
-            ErrorResponse(CodeForReadError(ec, StartLineRead(parser, buffer)), ec.message()));
+            Refusal(ReadError(ec, StartLineRead(parser, buffer))));
       }
       break;
     }
@@ -219,7 +233,7 @@ asio::awaitable<void> Session(HttpLoopState* state, const ServerConfig* config,
       response = co_await state->handler->Handle(request);
     } catch (const std::exception& e) {
       spdlog::error("handler threw on {}: {}", std::string(request.message.target()), e.what());
-      response = ErrorResponse(Code::kInternal, "internal error", request.message.version());
+      response = Refusal(MakeError(Code::kInternal, "internal error"), request.message.version());
     }
     response.version(request.message.version());
     response.keep_alive(keep_alive && !state->draining);
@@ -263,7 +277,7 @@ HttpServer::~HttpServer() = default;
 Status HttpServer::Start() {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config_.host, ec);
-  if (ec) return MakeError(Code::kBadRequest, "server.host is not an IP address: " + config_.host);
+  if (ec) return MakeError(Code::kInvalidArgument, "server.host is not an IP address: " + config_.host);
   port_ = config_.port;
   for (int i = 0; i < loops_.size(); ++i) {
     auto state = std::make_unique<HttpLoopState>(loops_.loop(i));

@@ -281,27 +281,5 @@ TEST_F(HttpServerTest, OversizeFieldAfterARequestLineInPiecesIs431) {
   EXPECT_EQ(out.substr(0, 12), "HTTP/1.1 431") << out;
 }
 
-TEST(HttpStatusTest, MapsEveryPurchaseOutcome) {
-  EXPECT_EQ(StatusFor(Code::kSoldOut), http::status::gone);
-  EXPECT_EQ(StatusFor(Code::kLimitReached), http::status::conflict);
-  EXPECT_EQ(static_cast<int>(StatusFor(Code::kNotStarted)), 425);
-  EXPECT_EQ(StatusFor(Code::kEnded), http::status::forbidden);
-  EXPECT_EQ(StatusFor(Code::kRateLimited), http::status::too_many_requests);
-  EXPECT_EQ(StatusFor(Code::kUnavailable), http::status::service_unavailable);
-}
-
-TEST(HttpStatusTest, UnavailableCarriesRetryAfter) {
-  Response r = ErrorResponse(Code::kUnavailable, "redis down");
-  EXPECT_EQ(r[http::field::retry_after], "1");
-  EXPECT_EQ(r.body(), R"({"error":{"code":"unavailable","message":"redis down"}})");
-}
-
-TEST(HttpStatusTest, RecoveringIsServiceUnavailableWithRetryAfter) {
-  Response r = ErrorResponse(Code::kRecovering, "the sale is being restored");
-  EXPECT_EQ(r.result(), http::status::service_unavailable);
-  EXPECT_EQ(r[http::field::retry_after], "1");
-  EXPECT_EQ(r.body(), R"({"error":{"code":"recovering","message":"the sale is being restored"}})");
-}
-
 }  // namespace
 }  // namespace minishop::net

@@ -1,5 +1,4 @@
-// The request and response types every HTTP handler sees, and the one table that maps
-// an error Code to an HTTP status.
+// The request and response types every HTTP handler sees, and the JSON error body.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -31,14 +30,21 @@ class HttpHandler {
   virtual boost::asio::awaitable<Response> Handle(Request& request) = 0;
 };
 
-// The HTTP status of each Code (the single mapping table).
-http::status StatusFor(Code code);
+// The HTTP server's own refusals of a request that never reached a handler (net maps
+// these, and only these, to statuses itself: 413, 431, 414; the API's errors are mapped in
+// gateway/http_errors.h).
+inline constexpr Outcome kPayloadTooLarge{Code::kInvalidArgument, "payload_too_large"};
+inline constexpr Outcome kHeadersTooLarge{Code::kInvalidArgument, "headers_too_large"};
+inline constexpr Outcome kUriTooLong{Code::kInvalidArgument, "uri_too_long"};
 
-// {"error":{"code":"<CodeName>","message":"…"}} with StatusFor(code); 429/503 carry
-// Retry-After: `retry_after_s`.
-Response ErrorResponse(Code code, std::string_view message, unsigned version = 11,
-                       int retry_after_s = 1);
-Response ErrorResponse(const Error& error, unsigned version = 11);
+// The status of a refusal by the HTTP server itself: the outcomes above, 400 for other
+// invalid requests, 501 for kUnimplemented, 500 otherwise.
+http::status ProtocolStatus(const Error& error);
+
+// {"error":{"code":"<code>","message":"…"}} with `status`; Retry-After: `retry_after_s`
+// when it is positive. The one writer of the error body, for every protocol mapping.
+Response JsonError(http::status status, std::string_view code, std::string_view message,
+                   unsigned version = 11, int retry_after_s = 0);
 
 // A JSON response with the given status and an already-serialised body.
 Response JsonResponse(http::status status, std::string body, unsigned version = 11);

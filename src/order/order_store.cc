@@ -72,7 +72,7 @@ Result<WriteResult> WriteOneByOne(pg::Connection& conn, const std::vector<Reserv
   std::vector<Reservation> accepted;
   for (size_t i = 0; i < batch.size(); ++i) {
     Result<int64_t> inserted = Insert(conn, &batch[i], 1);
-    if (inserted.code() == Code::kBadRequest) {
+    if (inserted.code() == Code::kInvalidArgument) {
       result.rejected.push_back(i);
       continue;
     }
@@ -115,7 +115,7 @@ std::string TextArray(const std::vector<std::string>& values) {
 Result<WriteResult> WriteOrders(pg::Connection& conn, const std::vector<Reservation>& batch) {
   if (batch.empty()) return WriteResult{};
   Result<WriteResult> whole = WriteBatch(conn, batch);
-  if (whole.code() != Code::kBadRequest) return whole;
+  if (whole.code() != Code::kInvalidArgument) return whole;
   return WriteOneByOne(conn, batch);
 }
 

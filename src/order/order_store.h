@@ -39,7 +39,7 @@ std::string IntArray(const std::vector<int64_t>& values);
 // of every reservation (so redeliveries learn their order id too). If the batch violates a check or
 // foreign key (unknown sale or user), retries one row at a time and reports the offending
 // reservations in `rejected` instead of failing. Errors (nothing is half-written; a retry
-// is safe): kUnavailable / kTimeout when PostgreSQL is down or slow, kInternal otherwise.
+// is safe): kUnavailable / kDeadlineExceeded when PostgreSQL is down or slow, kInternal otherwise.
 Result<WriteResult> WriteOrders(pg::Connection& conn, const std::vector<Reservation>& batch);
 
 }  // namespace minishop::order

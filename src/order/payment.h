@@ -33,7 +33,7 @@ struct ChargeResult {
 class PaymentProvider {
  public:
   virtual ~PaymentProvider() = default;
-  // Charges the amount. A decline is a value (approved = false); kUnavailable/kTimeout
+  // Charges the amount. A decline is a value (approved = false); kUnavailable/kDeadlineExceeded
   // when the provider cannot be reached (the outcome is then unknown to the caller).
   virtual boost::asio::awaitable<Result<ChargeResult>> Charge(const ChargeRequest& request) = 0;
   // Gives back a charge that could not be applied (the order closed meanwhile).

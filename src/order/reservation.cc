@@ -14,26 +14,26 @@ namespace {
 Status ReadInt(const nlohmann::json& j, const char* key, int64_t min, int64_t& out) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer()) {
-    return MakeError(Code::kBadRequest, std::string(key) + " must be an integer");
+    return MakeError(Code::kInvalidArgument, std::string(key) + " must be an integer");
   }
   out = it->get<int64_t>();
   if (out < min) {
-    return MakeError(Code::kBadRequest,
+    return MakeError(Code::kInvalidArgument,
                      std::string(key) + " must be at least " + std::to_string(min));
   }
   return OkStatus();
 }
 
 Result<Reservation> FromJson(const nlohmann::json& j) {
-  if (!j.is_object()) return MakeError(Code::kBadRequest, "not a JSON object");
+  if (!j.is_object()) return MakeError(Code::kInvalidArgument, "not a JSON object");
   Reservation r;
   auto rid = j.find("reservation_id");
   if (rid == j.end() || !rid->is_string() || rid->get_ref<const std::string&>().empty()) {
-    return MakeError(Code::kBadRequest, "reservation_id must be a non-empty string");
+    return MakeError(Code::kInvalidArgument, "reservation_id must be a non-empty string");
   }
   r.reservation_id = rid->get<std::string>();
   if (r.reservation_id.find('\0') != std::string::npos) {
-    return MakeError(Code::kBadRequest, "reservation_id contains NUL");
+    return MakeError(Code::kInvalidArgument, "reservation_id contains NUL");
   }
   for (auto [key, min, field] :
        {std::tuple{"sale_id", 1, &r.sale_id}, std::tuple{"user_id", 1, &r.user_id},
@@ -41,7 +41,7 @@ Result<Reservation> FromJson(const nlohmann::json& j) {
         std::tuple{"ts_ms", 0, &r.ts_ms}}) {
     if (Status s = ReadInt(j, key, min, *field); !s.ok()) return s.error();
   }
-  if (r.qty > INT32_MAX) return MakeError(Code::kBadRequest, "qty is too large");
+  if (r.qty > INT32_MAX) return MakeError(Code::kInvalidArgument, "qty is too large");
   // Telemetry only: a trace context that is not canonical is dropped, never a reason to
   // refuse the order.
   auto tp = j.find("traceparent");
@@ -154,7 +154,7 @@ class PlainReservations {
 
 Result<Reservation> ParseReservation(std::string_view body) {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return MakeError(Code::kBadRequest, "not a JSON object");
+  if (j.is_discarded()) return MakeError(Code::kInvalidArgument, "not a JSON object");
   return FromJson(j);
 }
 
@@ -174,7 +174,7 @@ Result<ParsedMessage> ParseMessage(std::string_view body) {
 Result<ParsedMessage> ParseMessageTree(std::string_view body) {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !(j.is_object() || j.is_array())) {
-    return MakeError(Code::kBadRequest, "neither a reservation nor an array of them");
+    return MakeError(Code::kInvalidArgument, "neither a reservation nor an array of them");
   }
   ParsedMessage out;
   auto add = [&out](const nlohmann::json& item) {

@@ -14,7 +14,7 @@ namespace minishop::order {
 
 using Reservation = seckill::ReservationRecord;
 
-// Parses one reservation object. kBadRequest naming the problem for malformed JSON, a
+// Parses one reservation object. kInvalidArgument naming the problem for malformed JSON, a
 // missing or mistyped field, or a value out of range (ids and qty > 0, price ≥ 0). Pure.
 Result<Reservation> ParseReservation(std::string_view body);
 
@@ -31,7 +31,7 @@ struct ParsedMessage {
   std::vector<PoisonReservation> poison;
 };
 
-// Parses a message body: an array of reservation objects or a single one. kBadRequest
+// Parses a message body: an array of reservation objects or a single one. kInvalidArgument
 // when the body is neither (nothing in it can be salvaged). Pure. A body of well-formed
 // reservations is read without building a JSON tree; any other goes to ParseMessageTree.
 Result<ParsedMessage> ParseMessage(std::string_view body);

@@ -54,7 +54,7 @@ TEST(ParseReservationTest, DropsATraceparentThatIsNotCanonical) {
 TEST(ParseReservationTest, RejectsWhatIsNotAReservation) {
   for (const char* body : {"", "not json", "[1,2]", "{\"reservation_id\":", "null", "{}"}) {
     auto r = ParseReservation(body);
-    EXPECT_EQ(r.code(), Code::kBadRequest) << body;
+    EXPECT_EQ(r.code(), Code::kInvalidArgument) << body;
   }
 }
 
@@ -73,7 +73,7 @@ TEST(ParseReservationTest, RejectsMistypedOrOutOfRangeFields) {
   };
   for (const char* body : bodies) {
     auto r = ParseReservation(body);
-    EXPECT_EQ(r.code(), Code::kBadRequest) << body;
+    EXPECT_EQ(r.code(), Code::kInvalidArgument) << body;
   }
 }
 
@@ -100,7 +100,7 @@ TEST(ParseMessageTest, SinglesOutPoisonItemsAndRejectsOtherShapes) {
   EXPECT_NE(mixed->poison[0].reason, "");
   EXPECT_EQ(mixed->poison[1].json, "7");
   for (const char* bad : {"", "7", "\"x\"", "[1,", "null"})
-    EXPECT_EQ(ParseMessage(bad).code(), Code::kBadRequest) << bad;
+    EXPECT_EQ(ParseMessage(bad).code(), Code::kInvalidArgument) << bad;
 }
 
 // ParseMessage reads well-formed messages without a JSON tree and gives every other to the

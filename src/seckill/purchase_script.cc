@@ -1,5 +1,7 @@
 #include "seckill/purchase_script.h"
 
+#include "seckill/seckill_api.h"
+
 namespace minishop::seckill {
 
 const char* const kSaleStateMissing =
@@ -73,17 +75,17 @@ Result<Reservation> MapPurchaseReply(const redis::Reply& reply) {
       return r;
     }
     case 1:
-      return MakeError(Code::kSoldOut, "the sale is sold out");
+      return MakeError(kSoldOut, "the sale is sold out");
     case 2:
-      return MakeError(Code::kLimitReached, "you have reached this sale's per-user limit");
+      return MakeError(kLimitReached, "you have reached this sale's per-user limit");
     case 3:
-      return MakeError(Code::kNotStarted, "the sale has not started yet");
+      return MakeError(kNotStarted, "the sale has not started yet");
     case 4:
-      return MakeError(Code::kEnded, "the sale has ended");
+      return MakeError(kEnded, "the sale has ended");
     case 5:
       return MakeError(Code::kConflict, "only " + std::to_string(value) + " units are left");
     case -1:
-      return MakeError(Code::kRecovering, kSaleStateMissing);
+      return MakeError(kRecovering, kSaleStateMissing);
     default:
       return MakeError(Code::kInternal, "purchase script returned an unknown code");
   }

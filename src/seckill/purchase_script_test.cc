@@ -35,12 +35,12 @@ TEST(MapPurchaseReplyTest, ReservedCarriesIdAndStock) {
 }
 
 TEST(MapPurchaseReplyTest, MapsEveryRejection) {
-  EXPECT_EQ(MapPurchaseReply(Arr({Int(1), Int(0)})).code(), Code::kSoldOut);
-  EXPECT_EQ(MapPurchaseReply(Arr({Int(2), Int(1)})).code(), Code::kLimitReached);
-  EXPECT_EQ(MapPurchaseReply(Arr({Int(3), Int(5)})).code(), Code::kNotStarted);
-  EXPECT_EQ(MapPurchaseReply(Arr({Int(4), Int(5)})).code(), Code::kEnded);
+  EXPECT_EQ(MapPurchaseReply(Arr({Int(1), Int(0)})).reason(), kSoldOut.reason);
+  EXPECT_EQ(MapPurchaseReply(Arr({Int(2), Int(1)})).reason(), kLimitReached.reason);
+  EXPECT_EQ(MapPurchaseReply(Arr({Int(3), Int(5)})).reason(), kNotStarted.reason);
+  EXPECT_EQ(MapPurchaseReply(Arr({Int(4), Int(5)})).reason(), kEnded.reason);
   EXPECT_EQ(MapPurchaseReply(Arr({Int(5), Int(1)})).code(), Code::kConflict);
-  EXPECT_EQ(MapPurchaseReply(Arr({Int(-1)})).code(), Code::kRecovering);
+  EXPECT_EQ(MapPurchaseReply(Arr({Int(-1)})).reason(), kRecovering.reason);
 }
 
 TEST(MapPurchaseReplyTest, ErrorsAndOddShapesAreInternal) {

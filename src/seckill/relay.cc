@@ -108,7 +108,7 @@ Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, Reply reply) {
 Result<std::string> ReservationJson(const OutboxEntry& e) {
   ReservationRecord w;
   w.reservation_id = Field(e, "rid");
-  if (w.reservation_id.empty()) return MakeError(Code::kBadRequest, "missing rid");
+  if (w.reservation_id.empty()) return MakeError(Code::kInvalidArgument, "missing rid");
   const std::pair<const char*, int64_t*> numbers[] = {{"sale", &w.sale_id},
                                                       {"user", &w.user_id},
                                                       {"qty", &w.qty},
@@ -116,12 +116,12 @@ Result<std::string> ReservationJson(const OutboxEntry& e) {
                                                       {"ts", &w.ts_ms}};
   for (const auto& [field, out] : numbers) {
     std::optional<int64_t> v = ToInt(Field(e, field));
-    if (!v) return MakeError(Code::kBadRequest, std::string("missing or non-integer ") + field);
+    if (!v) return MakeError(Code::kInvalidArgument, std::string("missing or non-integer ") + field);
     *out = *v;
   }
-  if (w.sale_id != e.sale_id) return MakeError(Code::kBadRequest, "sale differs from stream");
+  if (w.sale_id != e.sale_id) return MakeError(Code::kInvalidArgument, "sale differs from stream");
   if (w.user_id <= 0 || w.qty <= 0 || w.price_cents < 0) {
-    return MakeError(Code::kBadRequest, "user, qty or price out of range");
+    return MakeError(Code::kInvalidArgument, "user, qty or price out of range");
   }
   // The trace context is telemetry: one that is not canonical is dropped (the gateway
   // never writes such a one), never a reason to hold the reservation back.
@@ -129,7 +129,7 @@ Result<std::string> ReservationJson(const OutboxEntry& e) {
   try {
     return ReservationWireJson(w, /*replace_invalid_utf8=*/false);
   } catch (const nlohmann::json::exception&) {
-    return MakeError(Code::kBadRequest, "rid is not valid UTF-8");
+    return MakeError(Code::kInvalidArgument, "rid is not valid UTF-8");
   }
 }
 

@@ -49,7 +49,7 @@ Result<std::vector<OutboxEntry>> ParseReadReply(redis::Reply reply);
 Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, redis::Reply reply);
 
 // The reservation JSON object of a well-formed entry (seckill/keys.h), written out.
-// kBadRequest naming the problem when a field is missing or invalid.
+// kInvalidArgument naming the problem when a field is missing or invalid.
 Result<std::string> ReservationJson(const OutboxEntry& entry);
 
 // What the relay publishes for a batch of entries.

@@ -162,16 +162,16 @@ TEST(ReservationJsonTest, RejectsMalformedEntries) {
     }
     return ReservationJson(e).code();
   };
-  EXPECT_EQ(with("rid", ""), Code::kBadRequest);
-  EXPECT_EQ(with("qty", "two"), Code::kBadRequest);
-  EXPECT_EQ(with("qty", "0"), Code::kBadRequest);
-  EXPECT_EQ(with("user", "-1"), Code::kBadRequest);
-  EXPECT_EQ(with("price", "12.5"), Code::kBadRequest);
-  EXPECT_EQ(with("sale", "8"), Code::kBadRequest);  // not the stream's sale
-  EXPECT_EQ(with("rid", "\xff\xfe"), Code::kBadRequest);
+  EXPECT_EQ(with("rid", ""), Code::kInvalidArgument);
+  EXPECT_EQ(with("qty", "two"), Code::kInvalidArgument);
+  EXPECT_EQ(with("qty", "0"), Code::kInvalidArgument);
+  EXPECT_EQ(with("user", "-1"), Code::kInvalidArgument);
+  EXPECT_EQ(with("price", "12.5"), Code::kInvalidArgument);
+  EXPECT_EQ(with("sale", "8"), Code::kInvalidArgument);  // not the stream's sale
+  EXPECT_EQ(with("rid", "\xff\xfe"), Code::kInvalidArgument);
   OutboxEntry missing = GoodEntry();
   missing.fields.erase(missing.fields.begin() + 5);  // ts
-  EXPECT_EQ(ReservationJson(missing).code(), Code::kBadRequest);
+  EXPECT_EQ(ReservationJson(missing).code(), Code::kInvalidArgument);
 }
 
 // An entry of sale 7 for `user` whose fields are all valid.

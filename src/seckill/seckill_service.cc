@@ -82,9 +82,9 @@ redis::ArgViews PurchaseBatch::args() {
 void PurchaseBatch::Complete(Result<redis::Reply> reply) {
   std::optional<Error> all;
   if (!reply.ok()) {
-    all = reply.code() == Code::kTimeout
+    all = reply.code() == Code::kDeadlineExceeded
               // The script was sent and may have run: say so, and where the answer is.
-              ? MakeError(Code::kTimeout,
+              ? MakeError(Code::kDeadlineExceeded,
                           "the purchase may have gone through: see GET /api/v1/sales/" +
                               std::to_string(sale_id_) + "/order")
               : reply.error();
@@ -132,7 +132,7 @@ boost::asio::awaitable<Result<Reservation>> SeckillService::Purchase(int64_t sal
 std::optional<Error> SeckillService::LocalAnswer(int64_t sale_id) {
   if (!sold_out_.ShouldAnswer(sale_id, NowSteadyUs() / 1000)) return std::nullopt;
   rejected_locally_.Inc();
-  return MakeError(Code::kSoldOut, "the sale is sold out");
+  return MakeError(kSoldOut, "the sale is sold out");
 }
 
 boost::asio::awaitable<Result<Reservation>> SeckillService::Reserve(int64_t sale_id,
@@ -155,7 +155,7 @@ boost::asio::awaitable<Result<Reservation>> SeckillService::Reserve(int64_t sale
     } else {
       sold_out_.InStock(sale_id);
     }
-  } else if (result.code() == Code::kSoldOut) {
+  } else if (result.Is(kSoldOut)) {
     sold_out_.SoldOut(sale_id, now_ms);
   } else {
     sold_out_.Inconclusive(sale_id);
@@ -209,7 +209,7 @@ boost::asio::awaitable<Result<ReservationStatus>> SeckillService::Status(int64_t
   if (reply->is_error())
     co_return MakeError(Code::kInternal, "status script failed: " + reply->str);
   if (reply->type == redis::Reply::Type::kInteger && reply->integer == -1)
-    co_return MakeError(Code::kRecovering, kSaleStateMissing);
+    co_return MakeError(kRecovering, kSaleStateMissing);
   if (reply->is_nil() || reply->elements.size() != 2)
     co_return MakeError(Code::kNotFound, "you have no reservation in this sale");
   co_return ParseStatus(reply->elements[0].str, reply->elements[1].str);

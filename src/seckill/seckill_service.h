@@ -19,15 +19,10 @@
 #include "common/result.h"
 #include "infra/redis/async_client.h"
 #include "seckill/purchase_script.h"
+#include "seckill/seckill_api.h"
 #include "seckill/sold_out_flags.h"
 
 namespace minishop::seckill {
-
-struct ReservationStatus {
-  std::string reservation_id;
-  std::string status;    // pending | awaiting_payment | paid | cancelled | expired
-  int64_t order_id = 0;  // 0 while pending
-};
 
 // Parses "awaiting_payment:<order_id>" (or a bare "pending").
 ReservationStatus ParseStatus(std::string reservation_id, std::string_view value);
@@ -90,7 +85,7 @@ class SeckillService {
   // Reserves `qty` units for the user. Errors: kSoldOut (possibly from the local flag,
   // without a Redis round trip), kLimitReached, kConflict (fewer units left than asked),
   // kNotStarted, kEnded, kRecovering (the sale has no meta key in Redis),
-  // kUnavailable/kTimeout (Redis down or slow).
+  // kUnavailable/kDeadlineExceeded (Redis down or slow).
   boost::asio::awaitable<Result<Reservation>> Purchase(int64_t sale_id, int64_t user_id,
                                                        int64_t qty, std::string traceparent);
 

@@ -136,7 +136,7 @@ Status NginxServer::Launch(const std::vector<int>& gateway_ports) {
                            TailOfFile(error_log_) + TailOfFile(options.log_path));
     }
     if (std::chrono::steady_clock::now() >= deadline)
-      return MakeError(Code::kTimeout, "nginx not listening after 10 s; log " + error_log_);
+      return MakeError(Code::kDeadlineExceeded, "nginx not listening after 10 s; log " + error_log_);
   }
   return OkStatus();
 }

@@ -236,7 +236,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(
 }
 
 Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const SpawnOptions& options) {
-  if (options.argv.empty()) return MakeError(Code::kBadRequest, "Spawn: empty argv");
+  if (options.argv.empty()) return MakeError(Code::kInvalidArgument, "Spawn: empty argv");
   std::string program = options.argv[0];
   if (program.find('/') == std::string::npos) {
     auto found = FindProgram(program, program);
@@ -370,7 +370,7 @@ Result<int> ChildProcess::Wait(milliseconds timeout) {
   auto deadline = steady_clock::now() + timeout;
   while (Running()) {
     if (steady_clock::now() >= deadline) {
-      return MakeError(Code::kTimeout, "pid " + std::to_string(pid_) + " still running");
+      return MakeError(Code::kDeadlineExceeded, "pid " + std::to_string(pid_) + " still running");
     }
     std::this_thread::sleep_for(milliseconds(10));
   }
@@ -392,7 +392,7 @@ Result<int> RunCommand(const SpawnOptions& options, milliseconds timeout) {
   auto code = (*child)->Wait(timeout);
   if (!code.ok()) {
     (void)(*child)->Kill9();
-    return MakeError(Code::kTimeout, options.argv[0] + " did not finish within " +
+    return MakeError(Code::kDeadlineExceeded, options.argv[0] + " did not finish within " +
                                          std::to_string(timeout.count()) + " ms");
   }
   return code;

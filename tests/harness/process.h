@@ -93,7 +93,7 @@ class ChildProcess {
   Status Kill9();
 
   // Waits up to `timeout` for the child to exit. Returns its exit code (128 + signal number
-  // when a signal ended it) or kTimeout if it still runs. Repeated calls return the same code.
+  // when a signal ended it) or kDeadlineExceeded if it still runs. Repeated calls return the same code.
   Result<int> Wait(std::chrono::milliseconds timeout);
 
   // SIGTERM (or `signal`), wait up to `grace`, then Kill9. Returns the exit code.
@@ -108,7 +108,7 @@ class ChildProcess {
 };
 
 // Runs a command to completion (output appended to `options.log_path`) and returns its exit
-// code, or kTimeout (after killing it) when it takes longer than `timeout`.
+// code, or kDeadlineExceeded (after killing it) when it takes longer than `timeout`.
 Result<int> RunCommand(const SpawnOptions& options, std::chrono::milliseconds timeout);
 
 // The last `max_bytes` of a text file, for error messages that point at a server log.

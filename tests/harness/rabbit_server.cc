@@ -185,7 +185,7 @@ Status RabbitServer::StartNode() {
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       (void)process_->Kill9();
-      return MakeError(Code::kTimeout, "rabbitmq-server not ready after 120 s:\n" +
+      return MakeError(Code::kDeadlineExceeded, "rabbitmq-server not ready after 120 s:\n" +
                                            TailOfFile(log) + "\n" +
                                            (s.ok() ? "" : s.error().message));
     }

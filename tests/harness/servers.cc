@@ -57,7 +57,7 @@ Status AwaitReady(ChildProcess& process, const std::string& what, const std::str
                        what + " exited during start-up; log " + log + ":\n" + TailOfFile(log));
     }
     if (steady_clock::now() >= deadline) {
-      return MakeError(Code::kTimeout, what + " not ready after " +
+      return MakeError(Code::kDeadlineExceeded, what + " not ready after " +
                                            std::to_string(timeout.count()) + " ms; log " + log +
                                            ":\n" + TailOfFile(log));
     }

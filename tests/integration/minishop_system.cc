@@ -172,7 +172,7 @@ Status MiniShopSystem::LaunchInstance(Instance& instance) {
     if (r.ok() && r->result() == http::status::ok) return OkStatus();
     std::this_thread::sleep_for(100ms);
   }
-  return MakeError(Code::kTimeout, instance.name + " not ready; see " + instance.log_path);
+  return MakeError(Code::kDeadlineExceeded, instance.name + " not ready; see " + instance.log_path);
 }
 
 Status MiniShopSystem::Launch() {

@@ -29,7 +29,7 @@ minishop::Status Api::Login(const std::string& email, const std::string& passwor
   auto [status, body] = Call("POST", "/api/v1/auth/login",
                              nlohmann::json{{"email", email}, {"password", password}}.dump());
   if (status != 200 || !body.is_object() || !body.contains("token"))
-    return MakeError(Code::kUnauthorized, "admin login failed (" + std::to_string(status) + "): " + body.dump());
+    return MakeError(Code::kUnauthenticated, "admin login failed (" + std::to_string(status) + "): " + body.dump());
   admin_token = body["token"].get<std::string>();
   return minishop::OkStatus();
 }

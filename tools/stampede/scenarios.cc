@@ -17,7 +17,7 @@ minishop::Result<std::vector<User>> LoadTokens(const std::string& path) {
   User u;
   while (in >> u.id >> u.token) users.push_back(u);
   if (users.empty())
-    return minishop::MakeError(minishop::Code::kBadRequest, path + " has no '<id> <token>' lines");
+    return minishop::MakeError(minishop::Code::kInvalidArgument, path + " has no '<id> <token>' lines");
   return users;
 }
 

@@ -89,7 +89,7 @@ Status Publisher::AwaitConfirms(uint64_t first, uint64_t last) {
     int s = amqp_simple_wait_frame_noblock(state, &frame, &tv);
     if (s == AMQP_STATUS_TIMEOUT) {
       channel_->Fail("confirms", s);
-      return MakeError(Code::kTimeout, "amqp: the broker did not confirm the batch in time");
+      return MakeError(Code::kDeadlineExceeded, "amqp: the broker did not confirm the batch in time");
     }
     if (s != AMQP_STATUS_OK) return channel_->Fail("awaiting confirms", s);
     if (frame.frame_type != AMQP_FRAME_METHOD) continue;

@@ -26,7 +26,7 @@ class Publisher {
   // Publishes every message of `batch` (persistent, application/json, mandatory), then
   // waits for the broker to confirm them all: one wait per batch, not per message. OK
   // means every message is safely on the broker. kUnavailable on a connection problem, a
-  // nack or an unroutable (returned) message; kTimeout when confirms do not arrive within
+  // nack or an unroutable (returned) message; kDeadlineExceeded when confirms do not arrive within
   // options.confirm_timeout; kInternal when the broker closes the channel (e.g. unknown
   // exchange). On any error some messages may have been delivered: republish the batch
   // (consumers are idempotent).

@@ -63,13 +63,13 @@ std::optional<int64_t> Rows::GetInt64(size_t row, int col) const {
 Code CodeForSqlState(std::string_view s) {
   if (s == "23505") return Code::kConflict;
   if (s == "23514" || s == "23503" || s == "23502" || s.starts_with("22")) {
-    return Code::kBadRequest;
+    return Code::kInvalidArgument;
   }
   if (s.starts_with("08") || s.starts_with("57P0") || s == "40001" || s == "40P01" ||
       s == "53300") {
     return Code::kUnavailable;
   }
-  if (s == "57014") return Code::kTimeout;
+  if (s == "57014") return Code::kDeadlineExceeded;
   return Code::kInternal;
 }
 

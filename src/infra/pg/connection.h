@@ -50,8 +50,8 @@ class Rows {
   int64_t affected_ = 0;
 };
 
-// Maps a SQLSTATE to a MiniShop code: 23505 → kConflict; 23514, 23503, 22xxx → kBadRequest;
-// class 08, 57P0x, 40001, 40P01 → kUnavailable (retry may succeed); 57014 → kTimeout;
+// Maps a SQLSTATE to a MiniShop code: 23505 → kConflict; 23514, 23503, 22xxx → kInvalidArgument;
+// class 08, 57P0x, 40001, 40P01 → kUnavailable (retry may succeed); 57014 → kDeadlineExceeded;
 // anything else → kInternal.
 Code CodeForSqlState(std::string_view sqlstate);
 
@@ -68,8 +68,8 @@ class Connection {
 
   // Runs one statement with text parameters ($1, $2, …; nullopt is SQL NULL). Blocks.
   // Errors carry the server's message: kUnavailable when the connection is broken (the
-  // next call reconnects), kConflict on a unique violation, kBadRequest on a check or
-  // foreign-key violation, kTimeout on statement_timeout, kInternal otherwise.
+  // next call reconnects), kConflict on a unique violation, kInvalidArgument on a check or
+  // foreign-key violation, kDeadlineExceeded on statement_timeout, kInternal otherwise.
   Result<Rows> Exec(std::string_view sql,
                     const std::vector<std::optional<std::string>>& params = {});
 

@@ -7,9 +7,9 @@ namespace {
 
 TEST(CodeForSqlStateTest, MapsConstraintViolationsToCallerErrors) {
   EXPECT_EQ(CodeForSqlState("23505"), Code::kConflict);
-  EXPECT_EQ(CodeForSqlState("23514"), Code::kBadRequest);
-  EXPECT_EQ(CodeForSqlState("23503"), Code::kBadRequest);
-  EXPECT_EQ(CodeForSqlState("22P02"), Code::kBadRequest);
+  EXPECT_EQ(CodeForSqlState("23514"), Code::kInvalidArgument);
+  EXPECT_EQ(CodeForSqlState("23503"), Code::kInvalidArgument);
+  EXPECT_EQ(CodeForSqlState("22P02"), Code::kInvalidArgument);
 }
 
 TEST(CodeForSqlStateTest, MapsRetryableServerStatesToUnavailable) {
@@ -17,7 +17,7 @@ TEST(CodeForSqlStateTest, MapsRetryableServerStatesToUnavailable) {
   EXPECT_EQ(CodeForSqlState("57P01"), Code::kUnavailable);
   EXPECT_EQ(CodeForSqlState("40001"), Code::kUnavailable);
   EXPECT_EQ(CodeForSqlState("40P01"), Code::kUnavailable);
-  EXPECT_EQ(CodeForSqlState("57014"), Code::kTimeout);
+  EXPECT_EQ(CodeForSqlState("57014"), Code::kDeadlineExceeded);
 }
 
 TEST(CodeForSqlStateTest, MapsEverythingElseToInternal) {

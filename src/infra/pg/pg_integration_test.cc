@@ -46,7 +46,7 @@ TEST(PgIntegrationTest, ExecReturnsRowsAndMapsConstraintErrors) {
   auto dup = conn->Exec("INSERT INTO t VALUES ('a', 1)");
   EXPECT_EQ(dup.code(), Code::kConflict);
   auto check = conn->Exec("INSERT INTO t VALUES ('c', -1)");
-  EXPECT_EQ(check.code(), Code::kBadRequest);
+  EXPECT_EQ(check.code(), Code::kInvalidArgument);
   EXPECT_NE(check.error().message.find("23514"), std::string::npos);
   auto syntax = conn->Exec("SELEKT 1");
   EXPECT_EQ(syntax.code(), Code::kInternal);

@@ -244,9 +244,9 @@ void AsyncClient::FailAll(std::string_view why) {
   unsent_ = 0;
   for (size_t i = 0; i < failed.size(); ++i) {
     // A command handed to the socket may have run on Redis even though its reply is lost:
-    // kTimeout tells the caller the outcome is unknown. One never sent did not run.
+    // kDeadlineExceeded tells the caller the outcome is unknown. One never sent did not run.
     Error error =
-        i < sent ? MakeError(Code::kTimeout, fmt::format("{}: the command may have run", why))
+        i < sent ? MakeError(Code::kDeadlineExceeded, fmt::format("{}: the command may have run", why))
                  : MakeError(Code::kUnavailable, fmt::format("{}: the command was not sent", why));
     std::move(failed[i].handler)(Result<Reply>(std::move(error)));
   }

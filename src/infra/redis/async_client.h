@@ -10,7 +10,7 @@
 // - kUnavailable: the command was never sent, so it did not run — not connected, shed
 //   because redis.max_pending commands are in flight or the oldest has waited
 //   redis.shed_after_ms, or the connection broke before it was written;
-// - kTimeout: the command was sent but its reply was lost — the connection broke, or the
+// - kDeadlineExceeded: the command was sent but its reply was lost — the connection broke, or the
 //   oldest command passed redis.command_timeout_ms and the connection was reset. Redis may
 //   have run it: the caller must treat the outcome as unknown.
 // A slow but answering Redis never fails a sent command before the hard deadline; the
@@ -108,7 +108,7 @@ class AsyncClient {
   void EnqueueEval(const Script& script, ArgViews keys, ArgViews args, ReplyHandler handler);
   void ScheduleFlush();
   void Flush();
-  // Fails every pending command: the sent ones with kTimeout, the rest with kUnavailable.
+  // Fails every pending command: the sent ones with kDeadlineExceeded, the rest with kUnavailable.
   void FailAll(std::string_view why);
   // Reads what the socket holds without blocking and delivers every whole reply. False when
   // the connection is closed or broken (or the client destroyed meanwhile).

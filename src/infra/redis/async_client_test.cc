@@ -223,7 +223,7 @@ TEST(AsyncClientTest, HungRedisFailsSentCommandsAsOutcomeUnknownAtTheHardDeadlin
   EXPECT_EQ(fake.received(), 2);
   for (auto& s : sent) {
     ASSERT_TRUE(s.has_value());
-    EXPECT_EQ(s->code(), Code::kTimeout);
+    EXPECT_EQ(s->code(), Code::kDeadlineExceeded);
     EXPECT_NE(s->error().message.find("may have run"), std::string::npos);
   }
   client.Stop();
@@ -250,7 +250,7 @@ TEST(AsyncClientTest, CommandsNotYetWrittenFailAsNotSent) {
   });
   RunUntil(io, [&] { return written && queued[0] && queued[1]; });
   ASSERT_TRUE(written.has_value() && queued[0].has_value() && queued[1].has_value());
-  EXPECT_EQ(written->code(), Code::kTimeout);
+  EXPECT_EQ(written->code(), Code::kDeadlineExceeded);
   for (auto& q : queued) {
     EXPECT_EQ(q->code(), Code::kUnavailable);
     EXPECT_NE(q->error().message.find("not sent"), std::string::npos);
