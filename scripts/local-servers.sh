@@ -181,10 +181,13 @@ minishop_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$HTTP_PO
 
 # MINISHOP_PROCESSES (default 1) minishop processes share the HTTP port (SO_REUSEPORT: the
 # kernel spreads new connections over every listening socket). One process may open only
-# 20,000 descriptors here, so holding 50,000 connections takes several. Process 1 runs every
-# role (pid file minishop.pid); processes 2..N run `serve --roles gateway` (pid files
-# minishop-<k>.pid, logs minishop-<k>.log). With N > 1 each has its own MINISHOP_INSTANCE_ID
-# and MINISHOP_PROCESS_THREADS (default 1) event loops, hence an equal share of connections.
+# 20,000 descriptors here, so holding 50,000 connections takes several. Every process runs
+# every role: a gateway without a role must call that service's instances on ports of their
+# own (the split topology), and the port these share reaches any of them. Process 1 has the
+# pid file minishop.pid, processes 2..N minishop-<k>.pid and logs minishop-<k>.log; their
+# relays, order workers and reconciliations share the work as in the split topology (consumer
+# groups, competing consumers, a lock). With N > 1 each has its own MINISHOP_INSTANCE_ID and
+# MINISHOP_PROCESS_THREADS (default 1) event loops, hence an equal share of connections.
 minishop_processes() { echo "${MINISHOP_PROCESSES:-1}"; }
 
 minishop_extra_pid() { live_pid "$STATE/minishop/minishop-$1.pid" "minishop serve"; }
@@ -199,12 +202,12 @@ start_minishop_extras() {
   minishop_env
   for ((k = 2; k <= n; k++)); do
     minishop_extra_pid "$k" >/dev/null && continue
-    say "minishop: extra process $k of $n (gateway) on port $HTTP_PORT"
+    say "minishop: extra process $k of $n on port $HTTP_PORT"
     (
       ulimit -n "$(ulimit -Hn)"
       exec env "${MINISHOP_ENV[@]}" MINISHOP_INSTANCE_ID="$(hostname)-$k" \
         MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}" \
-        setsid "$bin" serve --roles gateway </dev/null >>"$d/minishop-$k.log" 2>&1
+        setsid "$bin" serve </dev/null >>"$d/minishop-$k.log" 2>&1
     ) &
     echo $! >"$d/minishop-$k.pid"
   done
@@ -269,7 +272,7 @@ stop_minishop_extras() {
   done
 }
 
-# The extra gateway processes first, then the one that runs every role.
+# The extra processes first, then process 1.
 stop_minishop() {
   local pid=$1
   stop_minishop_extras

@@ -3,7 +3,7 @@
 # run on its own):
 #
 #   all-in-one  `./minishop up`: one `minishop serve` running every role on HTTP_PORT (plus
-#               MINISHOP_PROCESSES-1 extra gateways on the same port; local-servers.sh)
+#               MINISHOP_PROCESSES-1 more such processes on the same port; local-servers.sh)
 #   split       `./minishop up --split`: one `minishop serve --roles ROLE` process per
 #               instance, nginx balancing /api over the gateways, the gateways calling the
 #               other roles' instances over the internal API (MINISHOP_SERVICES_*)
@@ -82,7 +82,7 @@ split_running() {
   return 1
 }
 
-# True if a process of the all-in-one topology runs (process 1 or an extra gateway).
+# True if a process of the all-in-one topology runs (process 1 or an extra one).
 all_in_one_running() {
   minishop_pid >/dev/null && return 0
   local f
@@ -195,7 +195,7 @@ stop_split() {
   rm -f "$STATE"/minishop/{gateway,seckill,order,inventory}-*.pid
 }
 
-# Stops the all-in-one process and its extra gateways (also when process 1 is gone).
+# Stops the all-in-one processes, the extra ones first (also when process 1 is gone).
 stop_all_in_one() {
   local pid
   if pid="$(minishop_pid)"; then
