@@ -175,6 +175,21 @@ TEST(RabbitServerTest, AnswersAmqpAfterStopKill9AndRestart) {
   EXPECT_TRUE(AnswersAmqp(r.port()));
 }
 
+TEST(ListensAloneTest, TellsWhetherEveryListenerOfAPortIsOurs) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(FreePort()));
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int port = ntohs(addr.sin_port);
+  EXPECT_FALSE(ListensAlone(port, getpid())) << "bound, not listening";
+  ASSERT_EQ(listen(fd, 8), 0);
+  EXPECT_TRUE(ListensAlone(port, getpid()));
+  EXPECT_FALSE(ListensAlone(port, getppid())) << "the socket is not the parent's";
+  close(fd);
+}
+
 TEST(RenderTemplateTest, ReplacesKnownNamesAndLeavesNginxVariables) {
   EXPECT_EQ(RenderTemplate("listen ${A}; set $x ${B}; proxy $host ${A};", {{"A", "1"}, {"C", "3"}}),
             "listen 1; set $x ${B}; proxy $host 1;");

@@ -138,6 +138,13 @@ Status NginxServer::Launch(const std::vector<int>& gateway_ports) {
     if (std::chrono::steady_clock::now() >= deadline)
       return MakeError(Code::kDeadlineExceeded, "nginx not listening after 10 s; log " + error_log_);
   }
+  // nginx listens with `reuseport`: another process that bound the same port would get part
+  // of our connections. The caller retries on another port.
+  if (!ListensAlone(port_, process_->pid())) {
+    (void)process_->Kill9();
+    return MakeError(Code::kUnavailable,
+                     "port " + std::to_string(port_) + " is shared with another process");
+  }
   return OkStatus();
 }
 

@@ -131,6 +131,40 @@ int FreePort() {
   return TryBind(0);
 }
 
+bool ListensAlone(int port, pid_t pid) {
+  // /proc/net/tcp{,6}: "sl local_address rem_address st … inode", addresses as HEX:PORT,
+  // state 0A = LISTEN.
+  std::vector<std::string> inodes;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
+      const size_t colon = local.rfind(':');
+      if (state != "0A" || colon == std::string::npos) continue;
+      if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) inodes.push_back(inode);
+    }
+  }
+  if (inodes.empty()) return false;
+  std::vector<std::string> ours;
+  std::error_code dir_error;
+  const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& fd : std::filesystem::directory_iterator(fds, dir_error)) {
+    std::error_code link_error;
+    const std::string target = std::filesystem::read_symlink(fd.path(), link_error).string();
+    if (!link_error && target.rfind("socket:[", 0) == 0)
+      ours.push_back(target.substr(8, target.size() - 9));
+  }
+  if (dir_error) return false;
+  return std::all_of(inodes.begin(), inodes.end(), [&ours](const std::string& inode) {
+    return std::find(ours.begin(), ours.end(), inode) != ours.end();
+  });
+}
+
 bool WaitForTcp(int port, milliseconds timeout) {
   auto deadline = steady_clock::now() + timeout;
   do {

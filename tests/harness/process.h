@@ -20,6 +20,13 @@ namespace minishop::testing {
 // bind are retried on a new port by the harness. Returns 0 only if no socket can be made.
 int FreePort();
 
+// True if every socket listening on TCP `port` (any address, IPv4 or IPv6) is an open file
+// of process `pid`. A server that binds with SO_REUSEPORT (MiniShop, nginx) shares a port
+// silently with any other process of the same user that binds it too, such as a server of
+// a test running beside this one that picked the same free port: the kernel then spreads
+// connections over both. Reads /proc; false if it cannot.
+bool ListensAlone(int port, pid_t pid);
+
 // Blocks until something accepts TCP connections on 127.0.0.1:port or `timeout` passes.
 bool WaitForTcp(int port, std::chrono::milliseconds timeout);
 

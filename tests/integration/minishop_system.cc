@@ -71,10 +71,10 @@ Result<std::unique_ptr<MiniShopSystem>> MiniShopSystem::Start(const std::string&
   auto sys = Create(name);
   if (!sys.ok()) return sys.error();
   MiniShopSystem& s = **sys;
-  s.port_ = FreePort();
   s.instances_.push_back(
-      {"minishop", "", s.port_, ::testing::TempDir() + "minishop-" + name + ".log", nullptr});
-  if (Status st = s.Launch(); !st.ok()) return st.error();
+      {"minishop", "", FreePort(), ::testing::TempDir() + "minishop-" + name + ".log", nullptr});
+  if (Status st = s.LaunchAll(); !st.ok()) return st.error();
+  s.port_ = s.instances_.front().port;
   return sys;
 }
 
@@ -91,7 +91,7 @@ Result<std::unique_ptr<MiniShopSystem>> MiniShopSystem::StartSplit(const std::st
                               nullptr});
     }
   }
-  if (Status st = s.Launch(); !st.ok()) return st.error();
+  if (Status st = s.LaunchAll(); !st.ok()) return st.error();
   std::vector<int> gateways;
   for (const Instance& i : s.instances_)
     if (i.role == "gateway") gateways.push_back(i.port);
@@ -169,10 +169,32 @@ Status MiniShopSystem::LaunchInstance(Instance& instance) {
     if (!instance.process->Running())
       return MakeError(Code::kInternal, instance.name + " exited; see " + instance.log_path);
     auto r = net::Fetch("127.0.0.1", instance.port, {http::verb::get, "/readyz", "", {}}, 2s);
-    if (r.ok() && r->result() == http::status::ok) return OkStatus();
+    if (r.ok() && r->result() == http::status::ok) {
+      // MiniShop binds with SO_REUSEPORT: a process of another test that picked the same
+      // free port would silently get part of this instance's connections.
+      if (ListensAlone(instance.port, instance.process->pid())) return OkStatus();
+      (void)instance.process->Kill9();
+      return MakeError(Code::kUnavailable, instance.name + ": port " +
+                                               std::to_string(instance.port) +
+                                               " is shared with another process");
+    }
     std::this_thread::sleep_for(100ms);
   }
   return MakeError(Code::kDeadlineExceeded, instance.name + " not ready; see " + instance.log_path);
+}
+
+// The first start: an instance whose port turns out to be shared starts again on another
+// one (nothing refers to its port yet: later instances, nginx and port() are set after).
+Status MiniShopSystem::LaunchAll() {
+  for (Instance& i : instances_) {
+    Status s = LaunchInstance(i);
+    for (int attempt = 1; attempt < 3 && s.code() == Code::kUnavailable; ++attempt) {
+      i.port = FreePort();
+      s = LaunchInstance(i);
+    }
+    if (!s.ok()) return s;
+  }
+  return OkStatus();
 }
 
 Status MiniShopSystem::Launch() {

@@ -115,6 +115,7 @@ class MiniShopSystem {
   Instance* Find(const std::string& name);
   const Instance* Find(const std::string& name) const;
   Status LaunchInstance(Instance& instance);
+  Status LaunchAll();
 
   std::string name_;
   int port_ = 0;
