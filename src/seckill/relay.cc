@@ -204,41 +204,38 @@ OutboxRelay::OutboxRelay(const Config& config, MetricsRegistry& metrics)
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 void OutboxRelay::Start() {
-  thread_.Start(
-      "relay", [this] { Run(); }, config_.server.background_nice);
+  const PeriodicTask::Settings settings{
+      .period = std::chrono::milliseconds(0),
+      .backoff = std::chrono::milliseconds(50),
+      .max_backoff = std::chrono::milliseconds(config_.redis.reconnect_max_ms),
+      .nice = config_.server.background_nice};
+  task_.Start("relay", settings, [this] {
+    Status s = Step();
+    if (!s.ok()) Recover(s.error());
+    return s;
+  });
 }
 
-void OutboxRelay::Stop() { thread_.Stop(); }
-
-void OutboxRelay::Run() {
-  int failures = 0;
-  for (;;) {
-    if (thread_.stopping()) break;
-    Status s = Step();
-    healthy_.store(s.ok(), std::memory_order_relaxed);
-    if (s.ok()) {
-      failures = 0;
-      continue;
-    }
-    errors_.Inc();
-    spdlog::warn("relay: {} (retrying)", s.error().message);
-    // After an outage Redis may have lost groups or acks: recreate and re-read.
-    sales_.clear();
-    next_refresh_ms_ = 0;
-    read_own_pending_ = true;
-    auto delay =
-        std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
-    ++failures;
-    thread_.SleepUnlessStopped(std::chrono::milliseconds(delay));
-  }
+void OutboxRelay::Stop() {
+  if (!task_.IsRunning()) return;
+  task_.Stop();
   if (!batch_.entries.empty()) {
     spdlog::warn("relay: stopping with {} entries unconfirmed; they stay pending in Redis",
                  batch_.entries.size());
   }
 }
 
+void OutboxRelay::Recover(const Error& error) {
+  errors_.Inc();
+  spdlog::warn("relay: {} (retrying)", error.message);
+  // After an outage Redis may have lost groups or acks: recreate and re-read.
+  sales_.clear();
+  next_refresh_ms_ = 0;
+  read_own_pending_ = true;
+}
+
 Status OutboxRelay::Health() const {
-  if (healthy_.load(std::memory_order_relaxed)) return OkStatus();
+  if (task_.Health().ok()) return OkStatus();
   return MakeError(Code::kUnavailable, "relay cannot reach Redis or RabbitMQ");
 }
 
@@ -259,7 +256,7 @@ Status OutboxRelay::Step() {
     if (Status s = RefreshSales(); !s.ok()) return s;
   }
   if (sales_.empty()) {
-    thread_.SleepUnlessStopped(std::chrono::milliseconds(config_.relay.block_ms));
+    task_.SleepUnlessStopped(std::chrono::milliseconds(config_.relay.block_ms));
     return publisher_->Poll();
   }
   Result<std::vector<OutboxEntry>> entries = std::vector<OutboxEntry>{};
@@ -271,7 +268,7 @@ Status OutboxRelay::Step() {
     next_claim_ms_ = NowSteadyMs() + std::max<int64_t>(config_.relay.claim_idle_ms / 2, 1);
   } else {
     if (const int64_t wait = linger_until_ms_ - NowSteadyMs(); wait > 0) {
-      thread_.SleepUnlessStopped(std::chrono::milliseconds(wait));
+      task_.SleepUnlessStopped(std::chrono::milliseconds(wait));
     }
     entries = ReadEntries();
     if (entries.ok()) {

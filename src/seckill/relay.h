@@ -6,20 +6,16 @@
 // the others. Stream and message formats: seckill/keys.h.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
-#include "common/background_thread.h"
 #include "common/config.h"
 #include "common/held_work.h"
 #include "common/metrics.h"
+#include "common/periodic_task.h"
 #include "common/result.h"
 #include "infra/amqp/connection.h"
 #include "infra/redis/reply.h"
@@ -78,7 +74,8 @@ class OutboxRelay {
   OutboxRelay(const OutboxRelay&) = delete;
   OutboxRelay& operator=(const OutboxRelay&) = delete;
 
-  // Starts the relay thread. Call once.
+  // Starts the relay thread: rounds back to back (each waits up to relay.block_ms for new
+  // entries); after a failure 50 ms, doubling up to redis.reconnect_max_ms. Call once.
   void Start();
   // Lets the batch in flight finish (published and removed from its stream, or left
   // pending for the next run if a dependency is down), then joins the thread. Idempotent.
@@ -98,8 +95,9 @@ class OutboxRelay {
     bool published = false;
   };
 
-  void Run();
   Status Step();
+  // After a failed Step: counts and logs it, and forgets what an outage may have undone.
+  void Recover(const Error& error);
   Status EnsureConnected();
   Status RefreshSales();
   Result<std::vector<OutboxEntry>> ReadEntries();
@@ -108,7 +106,6 @@ class OutboxRelay {
   Status Publish();
   Status RemoveFromStreams();
 
-  std::atomic<bool> healthy_{true};
   HeldWork held_;
   const Config config_;
   const amqp::ConnectOptions amqp_options_;
@@ -129,7 +126,7 @@ class OutboxRelay {
   Counter& errors_;
   Gauge& backlog_;
 
-  BackgroundThread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace minishop::seckill
