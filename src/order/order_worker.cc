@@ -60,43 +60,40 @@ OrderWorker::OrderWorker(const Config& config, MetricsRegistry& metrics)
 OrderWorker::~OrderWorker() { Stop(); }
 
 void OrderWorker::Start() {
-  thread_.Start(
-      "order-worker", [this] { Run(); }, config_.server.background_nice);
+  const PeriodicTask::Settings settings{
+      .period = std::chrono::milliseconds(0),
+      .backoff = std::chrono::milliseconds(50),
+      .max_backoff = std::chrono::milliseconds(config_.redis.reconnect_max_ms),
+      .nice = config_.server.background_nice};
+  task_.Start("order-worker", settings, [this] {
+    Status s = Step();
+    if (!s.ok()) Recover(s.error());
+    return s;
+  });
 }
 
-void OrderWorker::Stop() { thread_.Stop(); }
-
-void OrderWorker::Run() {
-  int failures = 0;
-  for (;;) {
-    if (thread_.stopping()) break;
-    Status s = Step();
-    healthy_.store(s.ok(), std::memory_order_relaxed);
-    if (s.ok()) {
-      failures = 0;
-      continue;
-    }
-    errors_.Inc();
-    spdlog::warn("order worker: {} (retrying)", s.error().message);
-    if (consumer_ != nullptr && consumer_->broken()) {
-      // Delivery tags die with the channel: the broker redelivers the batch.
-      consumer_.reset();
-      batch_ = Batch{};
-      held_.Abandon();
-    }
-    auto delay =
-        std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
-    ++failures;
-    thread_.SleepUnlessStopped(std::chrono::milliseconds(delay));
-  }
+void OrderWorker::Stop() {
+  if (!task_.IsRunning()) return;
+  task_.Stop();
   if (batch_.ack_tag != 0) {
     spdlog::warn("order worker: stopping with {} reservations unacked; they will be redelivered",
                  batch_.items.size());
   }
 }
 
+void OrderWorker::Recover(const Error& error) {
+  errors_.Inc();
+  spdlog::warn("order worker: {} (retrying)", error.message);
+  if (consumer_ != nullptr && consumer_->broken()) {
+    // Delivery tags die with the channel: the broker redelivers the batch.
+    consumer_.reset();
+    batch_ = Batch{};
+    held_.Abandon();
+  }
+}
+
 Status OrderWorker::Health() const {
-  if (healthy_.load(std::memory_order_relaxed)) return OkStatus();
+  if (task_.Health().ok()) return OkStatus();
   return MakeError(Code::kUnavailable, "order worker cannot reach RabbitMQ, PostgreSQL or Redis");
 }
 
