@@ -7,12 +7,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
+#include "contracts/keys.h"
 #include "gateway/gateway.h"
 #include "infra/amqp/consumer.h"
 #include "infra/amqp/publisher.h"
 #include "infra/pg/async.h"
 #include "infra/redis/sync_client.h"
-#include "seckill/keys.h"
 
 namespace minishop::gateway {
 namespace asio = boost::asio;

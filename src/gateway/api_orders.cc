@@ -4,11 +4,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/clock.h"
+#include "contracts/keys.h"
 #include "gateway/gateway.h"
 #include "gateway/idempotency.h"
 #include "infra/pg/async.h"
 #include "order/saga.h"
-#include "seckill/keys.h"
 
 namespace minishop::gateway {
 namespace asio = boost::asio;

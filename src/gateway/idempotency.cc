@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include "seckill/keys.h"
+#include "contracts/keys.h"
 
 namespace minishop::gateway {
 

@@ -6,9 +6,9 @@
 #include <set>
 
 #include "common/clock.h"
+#include "contracts/keys.h"
 #include "infra/redis/lock.h"
 #include "infra/redis/script_runner.h"
-#include "seckill/keys.h"
 
 namespace minishop::inventory {
 namespace {
@@ -59,20 +59,20 @@ Result<PgState> LoadPg(pg::Connection& db, const Sale& sale) {
 }
 
 Result<RedisState> LoadRedis(redis::SyncClient& redis, int64_t sale_id) {
-  auto head =
-      redis.Pipeline({{"EXISTS", seckill::MetaKey(sale_id)}, {"GET", seckill::StockKey(sale_id)}},
-                     redis::SyncClient::ErrorReplies::kFail);
+  auto head = redis.Pipeline(
+      {{"EXISTS", contracts::MetaKey(sale_id)}, {"GET", contracts::StockKey(sale_id)}},
+      redis::SyncClient::ErrorReplies::kFail);
   if (!head.ok()) return head.error();
   RedisState st;
   st.meta = (*head)[0].integer == 1;
   st.stock = (*head)[1].is_nil() ? 0 : ToInt((*head)[1].str);
-  auto buyers = redis.HashEntries(seckill::BuyersKey(sale_id));
+  auto buyers = redis.HashEntries(contracts::BuyersKey(sale_id));
   if (!buyers.ok()) return buyers.error();
   for (const redis::HashField& f : *buyers) st.buyers[ToInt(f.field)] = ToInt(f.value);
-  auto status = redis.HashEntries(seckill::StatusKey(sale_id));
+  auto status = redis.HashEntries(contracts::StatusKey(sale_id));
   if (!status.ok()) return status.error();
   for (redis::HashField& f : *status) st.status[std::move(f.field)] = std::move(f.value);
-  auto returned = redis.HashEntries(seckill::ReturnedKey(sale_id));
+  auto returned = redis.HashEntries(contracts::ReturnedKey(sale_id));
   if (!returned.ok()) return returned.error();
   for (const redis::HashField& f : *returned) {
     if (f.field == "kept_units") {
@@ -236,8 +236,8 @@ Status Repair(redis::SyncClient& redis, const PgState& pg) {
     args.push_back(rid);
   }
   const int64_t id = pg.sale.id;
-  std::vector<std::string> keys = {seckill::StockKey(id), seckill::BuyersKey(id),
-                                   seckill::StatusKey(id), seckill::ReturnedKey(id)};
+  std::vector<std::string> keys = {contracts::StockKey(id), contracts::BuyersKey(id),
+                                   contracts::StatusKey(id), contracts::ReturnedKey(id)};
   Result<Reply> r = redis::EvalScript(redis, RepairScript(), keys, args);
   if (!r.ok()) return r.error();
   // Closed orders are all in the returned hash now: their saga steps are complete.
@@ -246,9 +246,9 @@ Status Repair(redis::SyncClient& redis, const PgState& pg) {
 
 Status OpenSale(redis::SyncClient& redis, const Sale& sale) {
   std::vector<std::vector<std::string>> cmds = {
-      {"XGROUP", "CREATE", seckill::OutboxKey(sale.id), seckill::kRelayGroup, "0", "MKSTREAM"},
-      {"SADD", seckill::kActiveSalesKey, std::to_string(sale.id)},
-      {"HSET", seckill::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
+      {"XGROUP", "CREATE", contracts::OutboxKey(sale.id), contracts::kRelayGroup, "0", "MKSTREAM"},
+      {"SADD", contracts::kActiveSalesKey, std::to_string(sale.id)},
+      {"HSET", contracts::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
        std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user), "price_cents",
        std::to_string(sale.price_cents), "stock_total", std::to_string(sale.stock_total)}};
   auto replies = redis.Pipeline(cmds);
@@ -307,7 +307,7 @@ Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, 
 
 Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
                       int64_t sale_id, const PipelineProbe& probe) {
-  Result<Reply> meta = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
+  Result<Reply> meta = redis.Command({"EXISTS", contracts::MetaKey(sale_id)});
   if (!meta.ok()) return meta.error();
   if (meta->integer == 1)
     return MakeError(Code::kConflict, "the sale has its Redis keys: use `reconcile --repair`");
@@ -321,7 +321,7 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
   const int64_t drained_us = NowSteadyUs();
   if (waited.ok()) {
     // Warmed meanwhile (a sale being created): nothing to rebuild.
-    Result<Reply> again = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
+    Result<Reply> again = redis.Command({"EXISTS", contracts::MetaKey(sale_id)});
     if (!again.ok()) {
       waited = again.error();
     } else if (again->integer == 1) {
@@ -346,7 +346,7 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
 
 Result<std::vector<Sale>> SalesMissingFromRedis(redis::SyncClient& redis, std::vector<Sale> sales) {
   std::vector<std::vector<std::string>> cmds;
-  for (const Sale& s : sales) cmds.push_back({"EXISTS", seckill::MetaKey(s.id)});
+  for (const Sale& s : sales) cmds.push_back({"EXISTS", contracts::MetaKey(s.id)});
   std::vector<Sale> missing;
   if (cmds.empty()) return missing;
   auto replies = redis.Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);

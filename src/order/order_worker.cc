@@ -8,13 +8,13 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "contracts/keys.h"
 #include "infra/amqp/consumer.h"
 #include "infra/amqp/publisher.h"
 #include "infra/pg/connection.h"
 #include "infra/redis/script_runner.h"
 #include "infra/redis/sync_client.h"
 #include "order/saga.h"
-#include "seckill/keys.h"
 
 namespace minishop::order {
 
@@ -157,7 +157,7 @@ Status OrderWorker::Collect() {
       if (Status s = Reject(d.tag, parsed.error().message); !s.ok()) return s;
       continue;
     }
-    const bool replayed = amqp::FindHeader(d.headers, seckill::kReplayedHeader) == "1";
+    const bool replayed = amqp::FindHeader(d.headers, contracts::kReplayedHeader) == "1";
     for (Reservation& r : parsed->reservations)
       batch_.items.push_back(Item{d.tag, std::move(r), replayed});
     for (PoisonReservation& p : parsed->poison) batch_.poison.push_back(std::move(p));
@@ -336,8 +336,8 @@ Status OrderWorker::Cache() {
     argv.push_back(std::to_string(o.quantity));
   }
   for (auto& [sale, argv] : args) {
-    std::vector<std::string> keys = {seckill::StockKey(sale), seckill::BuyersKey(sale),
-                                     seckill::StatusKey(sale), seckill::ReturnedKey(sale)};
+    std::vector<std::string> keys = {contracts::StockKey(sale), contracts::BuyersKey(sale),
+                                     contracts::StatusKey(sale), contracts::ReturnedKey(sale)};
     Result<redis::Reply> adopted = redis::EvalScript(*redis_, CacheScript(), keys, argv);
     if (!adopted.ok()) return adopted.error();
     if (adopted->integer > 0) {

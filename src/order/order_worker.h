@@ -4,7 +4,7 @@
 // set in Redis (ms:{s<id>}:status <reservation_id> → "<status>:<order_id>"; a reservation
 // Redis lost is re-reserved there, see CacheScript in order_worker.cc), and only
 // then acknowledged, so a crash at any point leads to a redelivery, never a lost or
-// duplicated order. A message carries one reservation or an array of them (seckill/keys.h).
+// duplicated order. A message carries one reservation or an array of them (contracts/keys.h).
 // A message that is not JSON of that shape is rejected to the dead-letter queue whole; a
 // poison reservation inside one (malformed, unknown sale or user) is published to the
 // dead-letter queue alone, confirmed, before its message is acknowledged.

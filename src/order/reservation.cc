@@ -195,7 +195,7 @@ Result<ParsedMessage> ParseMessageTree(std::string_view body) {
 }
 
 std::string ReservationJson(const Reservation& r) {
-  return seckill::ReservationWireJson(r, /*replace_invalid_utf8=*/true);
+  return contracts::ReservationWireJson(r, /*replace_invalid_utf8=*/true);
 }
 
 }  // namespace minishop::order

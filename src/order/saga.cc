@@ -3,9 +3,9 @@
 #include <initializer_list>
 #include <utility>
 
+#include "contracts/keys.h"
 #include "infra/redis/script_runner.h"
 #include "order/order_store.h"
-#include "seckill/keys.h"
 
 namespace minishop::order {
 namespace {
@@ -170,10 +170,10 @@ return 1
 std::vector<std::string> ReturnStockKeys(const OrderRow& o) {
   std::vector<std::string> keys;
   keys.reserve(4);
-  keys.push_back(seckill::StockKey(o.sale_id));
-  keys.push_back(seckill::BuyersKey(o.sale_id));
-  keys.push_back(seckill::StatusKey(o.sale_id));
-  keys.push_back(seckill::ReturnedKey(o.sale_id));
+  keys.push_back(contracts::StockKey(o.sale_id));
+  keys.push_back(contracts::BuyersKey(o.sale_id));
+  keys.push_back(contracts::StatusKey(o.sale_id));
+  keys.push_back(contracts::ReturnedKey(o.sale_id));
   return keys;
 }
 
@@ -223,8 +223,9 @@ return 1
 }
 
 std::vector<std::string> ReservationKeys(int64_t sale_id) {
-  return {seckill::StockKey(sale_id), seckill::BuyersKey(sale_id), seckill::StatusKey(sale_id),
-          seckill::ReturnedKey(sale_id), seckill::MetaKey(sale_id)};
+  return {contracts::StockKey(sale_id), contracts::BuyersKey(sale_id),
+          contracts::StatusKey(sale_id), contracts::ReturnedKey(sale_id),
+          contracts::MetaKey(sale_id)};
 }
 
 std::vector<std::string> VoidArgs(const std::string& reservation_id, int64_t ts_ms, int64_t user_id,

@@ -83,7 +83,7 @@ enum class ReturnOutcome {
   kSaleNotInRedis,   // the sale has no stock key: a rebuild will count the order from PG
 };
 
-// KEYS: stock, buyers, status, returned (seckill/keys.h). ARGV: order_id, user_id, qty,
+// KEYS: stock, buyers, status, returned (contracts/keys.h). ARGV: order_id, user_id, qty,
 // reservation_id, final status, rebuy (0/1). Reply: 1 returned, 0 already, -1 no sale.
 const redis::Script& ReturnStockScript();
 std::vector<std::string> ReturnStockKeys(const OrderRow& order);

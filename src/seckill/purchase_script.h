@@ -14,7 +14,7 @@
 
 namespace minishop::seckill {
 
-// KEYS: meta, stock, buyers, status, outbox (seckill/keys.h).
+// KEYS: meta, stock, buyers, status, outbox (contracts/keys.h).
 // ARGV: sale_id, then user_id, qty, traceparent of each purchase.
 // Reply: one array per purchase, in order: {0, stock_left, reservation_id, now_ms}
 // reserved · {1, stock_left} sold out · {2, units_already} limit reached · {3, now_ms}

@@ -11,14 +11,19 @@
 
 #include "common/clock.h"
 #include "common/trace_context.h"
+#include "contracts/keys.h"
+#include "contracts/reservation_wire.h"
 #include "infra/amqp/publisher.h"
 #include "infra/redis/sync_client.h"
-#include "seckill/keys.h"
-#include "seckill/reservation_wire.h"
 
 namespace minishop::seckill {
 namespace {
 
+using contracts::kActiveSalesKey;
+using contracts::kRelayGroup;
+using contracts::OutboxKey;
+using contracts::ReservationRecord;
+using contracts::ReservationWireJson;
 using redis::Reply;
 
 int64_t NowSteadyMs() { return NowSteadyUs() / 1000; }

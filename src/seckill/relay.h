@@ -3,7 +3,7 @@
 // controlling thread. An entry leaves its stream (XACK + XDEL) only after RabbitMQ has
 // confirmed the batch that carries it, so every reservation reaches the queue at least
 // once through any Redis or RabbitMQ outage, and a crashed relay's entries are claimed by
-// the others. Stream and message formats: seckill/keys.h.
+// the others. Stream and message formats: contracts/keys.h.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +44,7 @@ Result<std::vector<OutboxEntry>> ParseReadReply(redis::Reply reply);
 // Parses the entries of an XAUTOCLAIM reply on the outbox of `sale_id`.
 Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, redis::Reply reply);
 
-// The reservation JSON object of a well-formed entry (seckill/keys.h), written out.
+// The reservation JSON object of a well-formed entry (contracts/keys.h), written out.
 // kBadRequest naming the problem when a field is missing or invalid.
 Result<std::string> ReservationJson(const OutboxEntry& entry);
 
@@ -55,7 +55,7 @@ struct OutboxMessages {
   uint64_t malformed = 0;     // entries parked in the dead-letter queue
 };
 // The messages for `entries`: the well-formed ones in order, packed into reservation
-// messages (seckill/keys.h) of at most `per_message` to topology.queue through
+// messages (contracts/keys.h) of at most `per_message` to topology.queue through
 // topology.exchange; each malformed one as a DeadLetterMessage. Deleted entries (no
 // fields) are skipped.
 OutboxMessages PackEntries(const std::vector<OutboxEntry>& entries, const amqp::Topology& topology,

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "common/clock.h"
-#include "seckill/keys.h"
+#include "contracts/keys.h"
 
 namespace minishop::seckill {
 namespace {
@@ -200,8 +200,8 @@ void SeckillService::SendBatches() {
 boost::asio::awaitable<Result<ReservationStatus>> SeckillService::Status(int64_t sale_id,
                                                                          int64_t user_id) {
   std::vector<std::string> keys;
-  keys.push_back(StatusKey(sale_id));
-  keys.push_back(MetaKey(sale_id));
+  keys.push_back(contracts::StatusKey(sale_id));
+  keys.push_back(contracts::MetaKey(sale_id));
   std::vector<std::string> args(1, std::to_string(user_id));
   Result<redis::Reply> reply =
       co_await redis_.Eval(StatusScript(), std::move(keys), std::move(args));

@@ -32,7 +32,7 @@ struct ReservationStatus {
 // Parses "awaiting_payment:<order_id>" (or a bare "pending").
 ReservationStatus ParseStatus(std::string reservation_id, std::string_view value);
 
-// A sale's five keys (seckill/keys.h) rendered into a fixed buffer inside the object:
+// A sale's five keys (contracts/keys.h) rendered into a fixed buffer inside the object:
 // building them allocates nothing. The views stay valid while the object lives.
 class SaleKeys {
  public:

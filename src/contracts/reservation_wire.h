@@ -11,7 +11,7 @@
 
 #include "common/json_text.h"
 
-namespace minishop::seckill {
+namespace minishop::contracts {
 
 struct ReservationRecord {
   std::string reservation_id;
@@ -58,4 +58,4 @@ inline std::string ReservationWireJson(const ReservationRecord& r, bool replace_
   return out;
 }
 
-}  // namespace minishop::seckill
+}  // namespace minishop::contracts

@@ -36,7 +36,7 @@
 #include <cstdint>
 #include <string>
 
-namespace minishop::seckill {
+namespace minishop::contracts {
 
 inline std::string SaleTag(int64_t sale_id) { return "ms:{s" + std::to_string(sale_id) + "}"; }
 inline std::string MetaKey(int64_t sale_id) { return SaleTag(sale_id) + ":meta"; }
@@ -49,4 +49,12 @@ inline constexpr const char* kActiveSalesKey = "ms:sales";
 inline constexpr const char* kRelayGroup = "relay";
 inline constexpr const char* kReplayedHeader = "x-minishop-replayed";
 
+}  // namespace minishop::contracts
+
+// The gateway, rewritten alongside this move, still spells these seckill::…; remove once it
+// says contracts::.
+namespace minishop::seckill {
+using contracts::kReplayedHeader;
+using contracts::SaleTag;
+using contracts::StatusKey;
 }  // namespace minishop::seckill
