@@ -1,12 +1,14 @@
-// contracts/: what MiniShop's roles agree on — the Redis keys of a sale, the outbox
-// entries, and the reservation messages on RabbitMQ. Each is written by one role and read
-// by others, often in another process, so each is defined once, here, and every role
-// includes it (as leveldb's db/log_format.h serves both its log reader and writer). A change
-// here is a change for every reader.
+// contracts/: what MiniShop's roles agree on — the Redis keys of a sale and the scripts
+// that change them, the outbox entries, and the reservation messages on RabbitMQ. Each is
+// written by one role and read by others, often in another process, so each is defined
+// once, here, and every role includes it (as leveldb's db/log_format.h serves both its log
+// reader and writer). A change here is a change for every reader.
 //
 //   keys.h              this file: the key layout, who writes and who reads each key, and
 //                       the messages on RabbitMQ
 //   reservation_wire.h  one reservation as JSON, as the relay and the order worker write it
+//   sale_scripts.h      the Lua scripts that change a sale's keys, with their KEYS, ARGV
+//                       and replies
 //
 // Every key of one sale shares the hash tag {s<id>}, so one Lua script can touch all of them
 // on one Redis Cluster node. W: written by, R: read by.

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "contracts/keys.h"
+#include "contracts/sale_scripts.h"
 #include "infra/redis/lock.h"
 #include "infra/redis/script_runner.h"
 
@@ -140,58 +141,9 @@ Drift Compare(const PgState& pg, const RedisState& rs) {
   return d;
 }
 
-// KEYS: stock, buyers, status, returned. ARGV: stock_total, kept_units, then counted lists:
-// users (user, units), closed orders (order_id, units), statuses (rid, value, live 0/1),
-// latest reservation per user (user, rid). Keeps a user's in-flight reservation (latest
-// status "pending") on top of PostgreSQL's units, and the marks of voided reservations
-// (r:<rid>:<ts>, which no PostgreSQL row records). Reply: {stock, Σ buyers}.
+// Rewrites the sale's ledger from PostgreSQL (contracts::RepairLua: its ARGV and reply).
 const redis::Script& RepairScript() {
-  static const redis::Script script(R"lua(
-local total_stock, kept = tonumber(ARGV[1]), tonumber(ARGV[2])
-local i = 3
-local function count() local n = tonumber(ARGV[i]); i = i + 1; return n end
-local want = {}
-for _ = 1, count() do want[ARGV[i]] = tonumber(ARGV[i + 1]); i = i + 2 end
-local cur = redis.call('HGETALL', KEYS[2])
-for k = 1, #cur, 2 do
-  local u, have = cur[k], tonumber(cur[k + 1])
-  local latest = redis.call('HGET', KEYS[3], 'u:' .. u)
-  if latest and redis.call('HGET', KEYS[3], latest) == 'pending' and have > (want[u] or 0) then
-    want[u] = have
-  end
-end
-redis.call('DEL', KEYS[2])
-local sum = 0
-for u, q in pairs(want) do
-  if q > 0 then redis.call('HSET', KEYS[2], u, q); sum = sum + q end
-end
-local marks = {}
-local returned = redis.call('HGETALL', KEYS[4])
-for k = 1, #returned, 2 do
-  if string.sub(returned[k], 1, 2) == 'r:' then marks[returned[k]] = returned[k + 1] end
-end
-redis.call('DEL', KEYS[4])
-for field, units in pairs(marks) do redis.call('HSET', KEYS[4], field, units) end
-for _ = 1, count() do redis.call('HSET', KEYS[4], 'o:' .. ARGV[i], ARGV[i + 1]); i = i + 2 end
-if kept > 0 then redis.call('HSET', KEYS[4], 'kept_units', kept) end
-for _ = 1, count() do
-  local rid, value, live = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local now = redis.call('HGET', KEYS[3], rid)
-  if not (now == 'pending' and live == '0') then redis.call('HSET', KEYS[3], rid, value) end
-  i = i + 3
-end
-for _ = 1, count() do
-  local key = 'u:' .. ARGV[i]
-  local now = redis.call('HGET', KEYS[3], key)
-  if not now or redis.call('HGET', KEYS[3], now) ~= 'pending' then
-    redis.call('HSET', KEYS[3], key, ARGV[i + 1])
-  end
-  i = i + 2
-end
-local stock = total_stock - sum + kept
-redis.call('SET', KEYS[1], stock)
-return {stock, sum}
-)lua");
+  static const redis::Script script(contracts::RepairLua());
   return script;
 }
 
@@ -236,9 +188,7 @@ Status Repair(redis::SyncClient& redis, const PgState& pg) {
     args.push_back(rid);
   }
   const int64_t id = pg.sale.id;
-  std::vector<std::string> keys = {contracts::StockKey(id), contracts::BuyersKey(id),
-                                   contracts::StatusKey(id), contracts::ReturnedKey(id)};
-  Result<Reply> r = redis::EvalScript(redis, RepairScript(), keys, args);
+  Result<Reply> r = redis::EvalScript(redis, RepairScript(), contracts::LedgerKeys(id), args);
   if (!r.ok()) return r.error();
   // Closed orders are all in the returned hash now: their saga steps are complete.
   return OkStatus();

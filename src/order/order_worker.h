@@ -2,7 +2,7 @@
 // with blocking clients; Start and Stop may be called from any one controlling thread.
 // Each batch is written in one transaction (idempotent by reservation id), its status is
 // set in Redis (ms:{s<id>}:status <reservation_id> → "<status>:<order_id>"; a reservation
-// Redis lost is re-reserved there, see CacheScript in order_worker.cc), and only
+// Redis lost is re-reserved there: contracts::CacheOrdersLua), and only
 // then acknowledged, so a crash at any point leads to a redelivery, never a lost or
 // duplicated order. A message carries one reservation or an array of them (contracts/keys.h).
 // A message that is not JSON of that shape is rejected to the dead-letter queue whole; a

@@ -9,15 +9,16 @@
 
 #include "common/clock.h"
 #include "contracts/keys.h"
+#include "contracts/sale_scripts.h"
 
 namespace minishop::seckill {
 namespace {
 const redis::Script& PurchaseScript() {
-  static const redis::Script script(kPurchaseLua);
+  static const redis::Script script(contracts::PurchaseLua());
   return script;
 }
 const redis::Script& StatusScript() {
-  static const redis::Script script(kOrderStatusLua);
+  static const redis::Script script(contracts::OrderStatusLua());
   return script;
 }
 }  // namespace
