@@ -71,21 +71,57 @@
 // may have been voided: order/saga.h).
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace minishop::contracts {
 
-inline std::string SaleTag(int64_t sale_id) { return "ms:{s" + std::to_string(sale_id) + "}"; }
-inline std::string MetaKey(int64_t sale_id) { return SaleTag(sale_id) + ":meta"; }
-inline std::string StockKey(int64_t sale_id) { return SaleTag(sale_id) + ":stock"; }
-inline std::string BuyersKey(int64_t sale_id) { return SaleTag(sale_id) + ":buyers"; }
-inline std::string StatusKey(int64_t sale_id) { return SaleTag(sale_id) + ":status"; }
-inline std::string OutboxKey(int64_t sale_id) { return SaleTag(sale_id) + ":outbox"; }
-inline std::string ReturnedKey(int64_t sale_id) { return SaleTag(sale_id) + ":returned"; }
+// A sale's key is kSaleKeyPrefix, the sale id in decimal, kSaleTagEnd, then the key's
+// suffix. The pieces are public for code that renders keys without allocating
+// (seckill::SaleKeys) or parses them (the relay, from stream names).
+inline constexpr std::string_view kSaleKeyPrefix = "ms:{s";
+inline constexpr std::string_view kSaleTagEnd = "}";
+inline constexpr std::string_view kMetaSuffix = ":meta";
+inline constexpr std::string_view kStockSuffix = ":stock";
+inline constexpr std::string_view kBuyersSuffix = ":buyers";
+inline constexpr std::string_view kStatusSuffix = ":status";
+inline constexpr std::string_view kOutboxSuffix = ":outbox";
+inline constexpr std::string_view kReturnedSuffix = ":returned";
+
+// The key `suffix` of sale `sale_id`.
+inline std::string SaleKey(int64_t sale_id, std::string_view suffix) {
+  std::string key(kSaleKeyPrefix);
+  key += std::to_string(sale_id);
+  key += kSaleTagEnd;
+  key += suffix;
+  return key;
+}
+inline std::string SaleTag(int64_t sale_id) { return SaleKey(sale_id, ""); }
+inline std::string MetaKey(int64_t sale_id) { return SaleKey(sale_id, kMetaSuffix); }
+inline std::string StockKey(int64_t sale_id) { return SaleKey(sale_id, kStockSuffix); }
+inline std::string BuyersKey(int64_t sale_id) { return SaleKey(sale_id, kBuyersSuffix); }
+inline std::string StatusKey(int64_t sale_id) { return SaleKey(sale_id, kStatusSuffix); }
+inline std::string OutboxKey(int64_t sale_id) { return SaleKey(sale_id, kOutboxSuffix); }
+inline std::string ReturnedKey(int64_t sale_id) { return SaleKey(sale_id, kReturnedSuffix); }
 inline constexpr const char* kActiveSalesKey = "ms:sales";
 inline constexpr const char* kRelayGroup = "relay";
 inline constexpr const char* kReplayedHeader = "x-minishop-replayed";
+
+// The sale id of an outbox key (OutboxKey); nullopt for any other string.
+inline std::optional<int64_t> SaleOfOutboxKey(std::string_view key) {
+  if (!key.starts_with(kSaleKeyPrefix) || !key.ends_with(kOutboxSuffix)) return std::nullopt;
+  key.remove_prefix(kSaleKeyPrefix.size());
+  key.remove_suffix(kOutboxSuffix.size());
+  if (!key.ends_with(kSaleTagEnd)) return std::nullopt;
+  key.remove_suffix(kSaleTagEnd.size());
+  int64_t id = 0;
+  const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+  if (key.empty() || ec != std::errc() || end != key.data() + key.size()) return std::nullopt;
+  return id;
+}
 
 }  // namespace minishop::contracts
 

@@ -14,6 +14,16 @@ TEST(KeysTest, EveryKeyOfASaleSharesItsHashTag) {
   }
 }
 
+TEST(KeysTest, SaleOfOutboxKeyReadsBackTheSaleOfAnOutboxKey) {
+  EXPECT_EQ(SaleOfOutboxKey(OutboxKey(7)), 7);
+  EXPECT_EQ(SaleOfOutboxKey(OutboxKey(9'000'000'000)), 9'000'000'000);
+  EXPECT_EQ(SaleOfOutboxKey(StatusKey(7)), std::nullopt);
+  EXPECT_EQ(SaleOfOutboxKey("ms:{s}:outbox"), std::nullopt);
+  EXPECT_EQ(SaleOfOutboxKey("ms:{s7x}:outbox"), std::nullopt);
+  EXPECT_EQ(SaleOfOutboxKey("ms:{s7:outbox"), std::nullopt);
+  EXPECT_EQ(SaleOfOutboxKey("ms:sales"), std::nullopt);
+}
+
 TEST(KeysTest, LedgerKeysAreInTheOrderTheScriptsIndexThem) {
   const std::vector<std::string> want = {StockKey(7), BuyersKey(7), StatusKey(7), ReturnedKey(7),
                                          MetaKey(7)};

@@ -7,9 +7,13 @@
 // atomically: nothing can observe it half done.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "contracts/keys.h"
 
 namespace minishop::contracts {
 
@@ -20,13 +24,15 @@ namespace minishop::contracts {
 // the reservation pending and XADDs it to the outbox. One call carries the purchases of
 // one sale that an event loop gathered in one iteration, decided one after the other in
 // ARGV order.
-// KEYS: meta, stock, buyers, status, outbox.
+// KEYS: meta, stock, buyers, status, outbox (kPurchaseKeySuffixes).
 // ARGV: sale_id, then user_id, qty, traceparent of each purchase.
 // Reply: one array per purchase, in order: {0, stock_left, reservation_id, now_ms}
 // reserved · {1, stock_left} sold out · {2, units_already} limit reached · {3, now_ms}
 // not started · {4, now_ms} ended · {5, stock_left} fewer units left than asked · {-1}
 // no meta key (an unknown sale, or one whose Redis state is lost or being rebuilt).
 std::string PurchaseLua();
+inline constexpr std::array<std::string_view, 5> kPurchaseKeySuffixes = {
+    kMetaSuffix, kStockSuffix, kBuyersSuffix, kStatusSuffix, kOutboxSuffix};
 
 // A user's latest reservation; reads only.
 // KEYS: status, meta. ARGV: user_id. Reply: -1 when the sale has no meta key, nil when the

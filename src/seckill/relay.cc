@@ -24,6 +24,7 @@ using contracts::kRelayGroup;
 using contracts::OutboxKey;
 using contracts::ReservationRecord;
 using contracts::ReservationWireJson;
+using contracts::SaleOfOutboxKey;
 using redis::Reply;
 
 int64_t NowSteadyMs() { return NowSteadyUs() / 1000; }
@@ -33,13 +34,6 @@ std::optional<int64_t> ToInt(std::string_view text) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
   return v;
-}
-
-// The sale id of an outbox key "ms:{s<id>}:outbox".
-std::optional<int64_t> SaleOfStream(std::string_view key) {
-  constexpr std::string_view kPrefix = "ms:{s", kSuffix = "}:outbox";
-  if (!key.starts_with(kPrefix) || !key.ends_with(kSuffix)) return std::nullopt;
-  return ToInt(key.substr(kPrefix.size(), key.size() - kPrefix.size() - kSuffix.size()));
 }
 
 Result<OutboxEntry> ParseEntry(int64_t sale_id, Reply& r) {
@@ -94,7 +88,7 @@ Result<std::vector<OutboxEntry>> ParseReadReply(Reply reply) {
     if (stream.type != Reply::Type::kArray || stream.elements.size() != 2) {
       return MakeError(Code::kInternal, "relay: unexpected XREADGROUP stream shape");
     }
-    std::optional<int64_t> sale = SaleOfStream(stream.elements[0].str);
+    std::optional<int64_t> sale = SaleOfOutboxKey(stream.elements[0].str);
     if (!sale) return MakeError(Code::kInternal, "relay: not an outbox: " + stream.elements[0].str);
     if (Status s = AppendEntries(*sale, stream.elements[1], out); !s.ok()) return s.error();
   }

@@ -31,8 +31,6 @@ std::string_view Number(int64_t v, char (&buf)[20]) {
 }  // namespace
 
 SaleKeys::SaleKeys(int64_t sale_id) {
-  static constexpr std::string_view kSuffixes[5] = {":meta", ":stock", ":buyers", ":status",
-                                                    ":outbox"};
   auto append = [](char* p, std::string_view s) {
     std::memcpy(p, s.data(), s.size());
     return p + s.size();
@@ -41,12 +39,12 @@ SaleKeys::SaleKeys(int64_t sale_id) {
   const std::string_view id = Number(sale_id, id_buf);
   id_size_ = id.size();
   char* p = keys_buf_;
-  for (size_t i = 0; i < std::size(kSuffixes); ++i) {
+  for (size_t i = 0; i < kKeys; ++i) {
     char* start = p;
-    p = append(p, "ms:{s");
+    p = append(p, contracts::kSaleKeyPrefix);
     p = append(p, id);
-    p = append(p, "}");
-    p = append(p, kSuffixes[i]);
+    p = append(p, contracts::kSaleTagEnd);
+    p = append(p, contracts::kPurchaseKeySuffixes[i]);
     keys_[i] = std::string_view(start, static_cast<size_t>(p - start));
   }
 }
