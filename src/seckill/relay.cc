@@ -377,7 +377,7 @@ Status OutboxRelay::RemoveFromStreams() {
   std::map<int64_t, std::vector<std::string>> ids;
   for (const OutboxEntry& e : batch_.entries) ids[e.sale_id].push_back(e.id);
   // In transactions of at most kRemoveChunk ids: Redis runs each transaction without
-  // interruption, and one of 500 ids held every purchase script back for about 1 ms.
+  // interruption, so every purchase script waits for the whole of one.
   constexpr size_t kRemoveChunk = 100;
   std::vector<std::vector<std::string>> cmds;
   for (const auto& [sale, list] : ids) {
