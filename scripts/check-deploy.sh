@@ -89,10 +89,24 @@ nginx_refusals_check() {
       ok=1
     fi
   done
+  # /internal/ is answered by nginx itself (404), never proxied: a proxied request would
+  # meet the refusing upstream and answer 503.
+  for path in /internal /internal/ /internal/v1/seckill/purchase /api/../internal/v1/order/x \
+    /api/v1/%2e%2e/%2e%2e/internal/v1/inventory/x /api/v1/..%2F..%2Finternal/v1/x; do
+    for method in GET POST; do
+      out="$(curl -s --path-as-is -X "$method" -w '\n%{http_code}' "http://127.0.0.1:$port$path")"
+      status="$(tail -n1 <<<"$out")"
+      if [ "$status" != 404 ] || ! head -n1 <<<"$out" | grep -q '"code":"not_found"'; then
+        echo "expected 404 not_found for $method $path, got $status: $(head -n1 <<<"$out")"
+        ok=1
+      fi
+    done
+  done
   kill "$(cat "$d/nginx.pid")"
   return "$ok"
 }
-check "nginx answers its own refusals with the gateway's statuses and JSON" nginx_refusals_check
+check "nginx answers its own refusals with the gateway's statuses and JSON, /internal/ 404" \
+  nginx_refusals_check
 
 # --- Prometheus ---
 check "promtool check rules deploy/prometheus/alerts.yml" \
