@@ -8,6 +8,9 @@
 #   - every YAML file under deploy/ parses (all documents of a multi-document file);
 #     Compose services and Kubernetes objects have the fields their tools require; every
 #     file deploy/kustomization.yaml names exists
+#   - Compose and Kubernetes run gateway, seckill, order and inventory each on its own, wired
+#     to one another as the services contract says (scripts/check-deploy-wiring); with
+#     kubectl present, `kubectl kustomize deploy/` builds
 #   - config/minishop.example.toml parses and lists exactly the settings in
 #     src/common/config.cc
 #   - the CMake image (deploy/docker/Dockerfile) copies every directory CMakeLists.txt reads,
@@ -189,6 +192,37 @@ EOF
 }
 check "YAML files under deploy/ parse (Compose and Kubernetes fields present)" yaml_check
 
+# --- How Compose and Kubernetes wire the four services (see scripts/check-deploy-wiring) ---
+check "Compose: the four services wired (roles, probes, replicas, token, addresses, scrapes)" \
+  python3 "$ROOT/scripts/check-deploy-wiring" compose "$ROOT"
+check "Kubernetes: the four services wired (roles, probes, replicas, token, addresses, scrapes)" \
+  python3 "$ROOT/scripts/check-deploy-wiring" k8s "$ROOT"
+
+# kustomize builds deploy/ as `kubectl apply -k` would (generators, images, namespace), with
+# secrets.env made from its example. kubectl is not a MiniShop dependency: skipped without it.
+kustomize_check() {
+  local d="$TMP/kustomize"
+  cp -r "$ROOT/deploy" "$d"
+  sed -n 's/^\([A-Z_]*\)=$/\1=placeholder-value-of-at-least-32-bytes/p' \
+    "$d/k8s/secrets.env.example" >"$d/k8s/secrets.env"
+  kubectl kustomize "$d" >"$d/out.yaml" || return 1
+  python3 - "$d/out.yaml" <<'EOF'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+outside = [d["metadata"]["name"] for d in docs
+           if d["kind"] != "Namespace" and d["metadata"].get("namespace") != "minishop"]
+print(f"{len(docs)} objects: {', '.join(sorted({d['kind'] for d in docs}))}")
+if outside:
+    print("outside the minishop namespace:", ", ".join(outside))
+sys.exit(1 if outside or not docs else 0)
+EOF
+}
+if command -v kubectl >/dev/null; then
+  check "kubectl kustomize deploy/ builds" kustomize_check
+else
+  printf 'skip  kubectl kustomize deploy/ (no kubectl here)\n'
+fi
+
 # --- Docker: every image that builds with CMake copies every directory the build reads ---
 # The list comes from CMakeLists.txt itself: the top-level entries named by add_subdirectory,
 # include and ${PROJECT_SOURCE_DIR}/... in every CMake file reached from it (all branches:
@@ -282,7 +316,8 @@ for dockerfile in sorted((root / "deploy/docker").glob("*Dockerfile*")):
             into = dest.endswith("/") or dest in (".", "./") or len(sources) > 1
             for src in sources:
                 src = posixpath.normpath(src)
-                for name in (fnmatch.filter(entries, src) if any(c in src for c in "*?[") else [src]):
+                glob = any(c in src for c in "*?[")
+                for name in fnmatch.filter(entries, src) if glob else [src]:
                     if name == "." or (root / name).is_dir():
                         copies.append((n, name, dest_abs))  # the contents go into dest_abs
                     else:
