@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "auth/jwt.h"
+#include "contracts/keys.h"
 #include "gateway/gateway.h"
 #include "gateway/http_errors.h"
 #include "infra/redis/async_client.h"
 #include "net/http_types.h"
 #include "order/reservation.h"
-#include "seckill/keys.h"
 #include "seckill/purchase_script.h"
 #include "seckill/relay.h"
 #include "seckill/seckill_service.h"
@@ -139,11 +139,11 @@ void BM_PurchaseCommandOwnedArgv(benchmark::State& state) {
     argv.push_back("EVALSHA");
     argv.push_back(script.sha1);
     argv.push_back("5");
-    argv.push_back(minishop::seckill::MetaKey(42));
-    argv.push_back(minishop::seckill::StockKey(42));
-    argv.push_back(minishop::seckill::BuyersKey(42));
-    argv.push_back(minishop::seckill::StatusKey(42));
-    argv.push_back(minishop::seckill::OutboxKey(42));
+    argv.push_back(minishop::contracts::MetaKey(42));
+    argv.push_back(minishop::contracts::StockKey(42));
+    argv.push_back(minishop::contracts::BuyersKey(42));
+    argv.push_back(minishop::contracts::StatusKey(42));
+    argv.push_back(minishop::contracts::OutboxKey(42));
     argv.push_back(std::to_string(123456));
     argv.push_back(std::to_string(1));
     argv.push_back(std::string(55, 't'));

@@ -8,9 +8,13 @@
 #   - every YAML file under deploy/ parses (all documents of a multi-document file);
 #     Compose services and Kubernetes objects have the fields their tools require; every
 #     file deploy/kustomization.yaml names exists
+#   - Compose and Kubernetes run gateway, seckill, order and inventory each on its own, wired
+#     to one another as the services contract says (scripts/check-deploy-wiring); with
+#     kubectl present, `kubectl kustomize deploy/` builds
 #   - config/minishop.example.toml parses and lists exactly the settings in
 #     src/common/config.cc
-# The Dockerfile is not built or linted here.
+#   - the CMake image (deploy/docker/Dockerfile) copies every directory CMakeLists.txt reads,
+#     and cmake configures from those copies alone; the images are not built here
 # Prints one line per check and exits non-zero if any check failed.
 # shellcheck disable=SC2317  # the check functions are called through check()
 set -euo pipefail
@@ -116,10 +120,24 @@ nginx_refusals_check() {
       ok=1
     fi
   done
+  # /internal/ is answered by nginx itself (404), never proxied: a proxied request would
+  # meet the refusing upstream and answer 503.
+  for path in /internal /internal/ /internal/v1/seckill/purchase /api/../internal/v1/order/x \
+    /api/v1/%2e%2e/%2e%2e/internal/v1/inventory/x /api/v1/..%2F..%2Finternal/v1/x; do
+    for method in GET POST; do
+      out="$(curl -s --path-as-is -X "$method" -w '\n%{http_code}' "http://127.0.0.1:$port$path")"
+      status="$(tail -n1 <<<"$out")"
+      if [ "$status" != 404 ] || ! head -n1 <<<"$out" | grep -q '"code":"not_found"'; then
+        echo "expected 404 not_found for $method $path, got $status: $(head -n1 <<<"$out")"
+        ok=1
+      fi
+    done
+  done
   kill "$(cat "$d/nginx.pid")"
   return "$ok"
 }
-check "nginx answers its own refusals with the gateway's statuses and JSON" nginx_refusals_check
+check "nginx answers its own refusals with the gateway's statuses and JSON, /internal/ 404" \
+  nginx_refusals_check
 
 # --- Prometheus ---
 check "promtool check rules deploy/prometheus/alerts.yml" \
@@ -201,6 +219,193 @@ if problems:
 EOF
 }
 check "YAML files under deploy/ parse (Compose and Kubernetes fields present)" yaml_check
+
+# --- How Compose and Kubernetes wire the four services (see scripts/check-deploy-wiring) ---
+check "Compose: the four services wired (roles, probes, replicas, token, addresses, scrapes)" \
+  python3 "$ROOT/scripts/check-deploy-wiring" compose "$ROOT"
+check "Kubernetes: the four services wired (roles, probes, replicas, token, addresses, scrapes)" \
+  python3 "$ROOT/scripts/check-deploy-wiring" k8s "$ROOT"
+
+# kustomize builds deploy/ as `kubectl apply -k` would (generators, images, namespace), with
+# secrets.env made from its example. kubectl is not a MiniShop dependency: skipped without it.
+kustomize_check() {
+  local d="$TMP/kustomize"
+  cp -r "$ROOT/deploy" "$d"
+  sed -n 's/^\([A-Z_]*\)=$/\1=placeholder-value-of-at-least-32-bytes/p' \
+    "$d/k8s/secrets.env.example" >"$d/k8s/secrets.env"
+  kubectl kustomize "$d" >"$d/out.yaml" || return 1
+  python3 - "$d/out.yaml" <<'EOF'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+outside = [d["metadata"]["name"] for d in docs
+           if d["kind"] != "Namespace" and d["metadata"].get("namespace") != "minishop"]
+print(f"{len(docs)} objects: {', '.join(sorted({d['kind'] for d in docs}))}")
+if outside:
+    print("outside the minishop namespace:", ", ".join(outside))
+sys.exit(1 if outside or not docs else 0)
+EOF
+}
+if command -v kubectl >/dev/null; then
+  check "kubectl kustomize deploy/ builds" kustomize_check
+else
+  printf 'skip  kubectl kustomize deploy/ (no kubectl here)\n'
+fi
+
+# --- Docker: every image that builds with CMake copies every directory the build reads ---
+# The list comes from CMakeLists.txt itself: the top-level entries named by add_subdirectory,
+# include and ${PROJECT_SOURCE_DIR}/... in every CMake file reached from it (all branches:
+# options are not evaluated, so a directory read only with MINISHOP_BUILD_TESTS=ON counts).
+# A COPY must put each one at its own path under the directory cmake configures (`COPY a b
+# ./` would copy the contents of a and b, not the directories), and .dockerignore must not
+# drop it. Then cmake configures, with the Dockerfile's own command, from those copies alone.
+dockerfile_copy_check() {
+  python3 - "$ROOT" "$TMP/docker-context" <<'EOF'
+import fnmatch, json, pathlib, posixpath, re, shlex, shutil, subprocess, sys
+
+root, sim = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2])
+problems = []
+
+def code_lines(path):
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        yield n, re.sub(r"(^|\s)#.*$", "", line)
+
+def resolve(kind, arg, here):
+    """The repository path a CMake argument names, or None (a module, a variable path)."""
+    arg = arg.strip('"')
+    for var in ("PROJECT_SOURCE_DIR", "CMAKE_SOURCE_DIR"):
+        arg = arg.replace("${%s}" % var, str(root))
+    for var in ("CMAKE_CURRENT_SOURCE_DIR", "CMAKE_CURRENT_LIST_DIR"):
+        arg = arg.replace("${%s}" % var, str(here))
+    if "${" in arg or (kind == "include" and "/" not in arg and "." not in arg):
+        return None  # include(CTest) names a CMake module
+    p = pathlib.Path(posixpath.normpath(str(here / arg)))
+    return p if root in p.parents else None
+
+required = {}  # top-level entry -> the first CMake line that reads it
+queue, seen = [root / "CMakeLists.txt"], set()
+required["CMakeLists.txt"] = "cmake itself"
+while queue:
+    path = queue.pop(0)
+    if path in seen or not path.is_file():
+        continue
+    seen.add(path)
+    rel = path.relative_to(root)
+    for n, line in code_lines(path):
+        for kind, arg in re.findall(r"\b(add_subdirectory|include)\s*\(\s*([^\s)]+)", line):
+            target = resolve(kind, arg, path.parent)
+            if target is None:
+                continue
+            required.setdefault(target.relative_to(root).parts[0], f"{rel}:{n} {kind}({arg})")
+            queue.append(target / "CMakeLists.txt" if kind == "add_subdirectory" else target)
+        for name in re.findall(r"\$\{(?:PROJECT|CMAKE)_SOURCE_DIR\}/([A-Za-z0-9_.-]+)", line):
+            required.setdefault(name, f"{rel}:{n} ${{PROJECT_SOURCE_DIR}}/{name}")
+missing_in_repo = [name for name in required if not (root / name).exists()]
+for name in missing_in_repo:
+    problems.append(f"{required[name]} names {name}, which is not in the repository")
+
+def instructions(text):
+    """(line, INSTRUCTION, arguments): continuation lines joined, comments dropped."""
+    out, buf, start = [], "", 0
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        start = start if buf else n
+        if line.rstrip().endswith("\\"):
+            buf += line.rstrip()[:-1] + " "
+            continue
+        word, _, args = (buf + line).strip().partition(" ")
+        out.append((start, word.upper(), args.strip()))
+        buf = ""
+    return out
+
+ignored = []
+if (root / ".dockerignore").exists():
+    ignored = [l.strip().strip("/") for l in (root / ".dockerignore").read_text().splitlines()
+               if l.strip() and not l.strip().startswith("#")]
+def dockerignored(rel):
+    return any(rel == p or rel.startswith(p + "/") or fnmatch.fnmatch(rel, p) for p in ignored)
+
+entries = sorted(p.name for p in root.iterdir() if p.name != ".git")
+checked = []
+for dockerfile in sorted((root / "deploy/docker").glob("*Dockerfile*")):
+    df = dockerfile.relative_to(root)
+    workdir, copies = "/", []  # copies: (line, context entry, absolute destination)
+    for n, word, args in instructions(dockerfile.read_text()):
+        if word == "FROM":
+            workdir, copies = "/", []
+        elif word == "WORKDIR":
+            workdir = posixpath.normpath(posixpath.join(workdir, args))
+        elif word in ("COPY", "ADD"):
+            words = json.loads(args) if args.startswith("[") else shlex.split(args)
+            if any(w.startswith("--from") for w in words):
+                continue
+            *sources, dest = [w for w in words if not w.startswith("--")]
+            dest_abs = posixpath.normpath(posixpath.join(workdir, dest))
+            into = dest.endswith("/") or dest in (".", "./") or len(sources) > 1
+            for src in sources:
+                src = posixpath.normpath(src)
+                glob = any(c in src for c in "*?[")
+                for name in fnmatch.filter(entries, src) if glob else [src]:
+                    if name == "." or (root / name).is_dir():
+                        copies.append((n, name, dest_abs))  # the contents go into dest_abs
+                    else:
+                        copies.append((n, name, posixpath.join(dest_abs, posixpath.basename(name))
+                                       if into else dest_abs))
+        elif word == "RUN" and re.search(r"(^|[;&|(]\s*)cmake\s+(?!--build|--install|-E|-P)", args):
+            configure = next(s.strip() for s in re.split(r"&&|;", args)
+                             if re.match(r"\s*cmake\s+(?!--build|--install|-E|-P)", s))
+            need = dict(required)
+            if "--preset" in configure:
+                need.setdefault("CMakePresets.json", f"{df}:{n} cmake --preset")
+            source_dir = workdir
+            for name in sorted(need):
+                want = posixpath.join(source_dir, name)
+                ok = [c for c in copies if (c[1], c[2]) in ((".", source_dir), (name, want))]
+                if not ok:
+                    elsewhere = [c for c in copies if c[1] == name]
+                    hint = (f" (line {elsewhere[0][0]} puts it at {elsewhere[0][2]})"
+                            if elsewhere else "")
+                    slash = "/" if (root / name).is_dir() else ""
+                    problems.append(f"{df}: MISSING {name}{slash}: not copied to {want} before "
+                                    f"cmake runs (line {n}){hint}; CMake reads it: {need[name]}")
+                elif dockerignored(name):
+                    problems.append(f"{df}: MISSING {name}: .dockerignore drops it from the "
+                                    f"build context; CMake reads it: {need[name]}")
+            checked.append((df, source_dir, copies, configure))
+            break
+    else:
+        print(f"{df}: runs no cmake, not checked")
+if not checked:
+    problems.append("no Dockerfile under deploy/docker runs cmake: nothing was checked")
+print(f"the CMake build reads: {', '.join(sorted(required))}")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+
+# Configure from exactly what the build stage copied, with the Dockerfile's command.
+for df, source_dir, copies, configure in checked:
+    shutil.rmtree(sim, ignore_errors=True)
+    sim.mkdir(parents=True)
+    for _, name, dest in copies:
+        if dest != source_dir and not dest.startswith(source_dir + "/"):
+            continue
+        target = sim / posixpath.relpath(dest, source_dir)
+        if (root / name).is_dir():
+            shutil.copytree(root / name, target, dirs_exist_ok=True, ignore=lambda d, names: [
+                x for x in names if x == ".git" or dockerignored(
+                    str((pathlib.Path(d) / x).relative_to(root)))])
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, target)
+    run = subprocess.run(["bash", "-c", configure], cwd=sim, capture_output=True, text=True)
+    if run.returncode != 0:
+        print(run.stderr[-3000:] or run.stdout[-3000:])
+        print(f"{df}: `{configure}` fails on the copied files alone")
+        sys.exit(1)
+    print(f"{df}: `{configure}` configures from the copied files alone")
+EOF
+}
+check "deploy/docker: the CMake image copies every directory the build reads" dockerfile_copy_check
 
 # --- config/minishop.example.toml lists every setting, and only real ones ---
 config_example_check() {

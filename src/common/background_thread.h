@@ -1,7 +1,8 @@
-// BackgroundThread: one named thread that runs a background job's loop (relay, order
-// worker, lifecycle and consistency jobs), and the stop signal that loop polls and sleeps
-// on. Start/Stop are called by the owning (controlling) thread; stopping() and
-// SleepUnlessStopped() by the job's own thread; Wake() by any thread.
+// BackgroundThread: one named thread that runs a background body, and the stop signal that
+// body polls and sleeps on. Periodic jobs use it through PeriodicTask (periodic_task.h);
+// a body that is not periodic (a worker draining a queue) uses it directly. Start/Stop are
+// called by the owning (controlling) thread; stopping() and SleepUnlessStopped() by the
+// body's own thread; Wake() by any thread.
 #pragma once
 
 #include <chrono>

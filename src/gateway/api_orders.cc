@@ -70,9 +70,13 @@ asio::awaitable<Result<net::Response>> Gateway::Transition(Call& call, bool pay)
     t.fingerprint =
         RequestFingerprint(std::string(pay ? "pay:" : "cancel:") + std::to_string(order_id), body);
   }
-  Result<order::TransitionAnswer> answer =
-      pay ? co_await services_.orders.Pay(std::move(t))
-          : co_await services_.orders.Cancel(std::move(t));
+  // Not a conditional expression: GCC 12 miscompiles co_await inside one.
+  Result<order::TransitionAnswer> answer = MakeError(Code::kInternal, "");
+  if (pay) {
+    answer = co_await services_.orders.Pay(std::move(t));
+  } else {
+    answer = co_await services_.orders.Cancel(std::move(t));
+  }
   if (!answer.ok()) co_return answer.error();
   const unsigned version = call.request.message.version();
   net::Response res = answer->outcome.ok()

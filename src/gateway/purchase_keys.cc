@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include "seckill/keys.h"
+#include "contracts/keys.h"
 
 namespace minishop::gateway {
 
@@ -44,7 +44,7 @@ std::string RequestFingerprint(std::string_view scope, std::string_view body) {
 
 
 std::string PurchaseKeyName(int64_t sale_id, int64_t user_id, std::string_view key) {
-  return seckill::SaleTag(sale_id) + ":idem:" + std::to_string(user_id) + ":" + std::string(key);
+  return contracts::SaleTag(sale_id) + ":idem:" + std::to_string(user_id) + ":" + std::string(key);
 }
 
 bool IsFinalPurchaseAnswer(int status) {

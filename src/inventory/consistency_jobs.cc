@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "common/clock.h"
 #include "infra/pg/connection.h"
 #include "inventory/reconcile.h"
@@ -60,19 +62,25 @@ void ConsistencyJobs::Start() {
           config_.server.background_nice);
     }
   }
-  thread_.Start(
-      "inv-consistency", [this] { Run(); }, config_.server.background_nice);
+  next_reconcile_ms_ = NowSteadyMs() + config_.inventory.reconcile_interval_ms;
+  last_check_ms_ = NowSteadyMs() - kRequestedCheckSpacingMs;
+  // A failed round is logged and tried again when next due: the tick does not back off.
+  const PeriodicTask::Settings settings{.period = kTick,
+                                        .backoff = kTick,
+                                        .max_backoff = kTick,
+                                        .nice = config_.server.background_nice};
+  task_.Start("inv-consistency", settings, [this] { return Round(); });
 }
 
 void ConsistencyJobs::Stop() {
-  thread_.Stop();
+  task_.Stop();
   queue_.Close();
   for (auto& t : rebuilders_) t->Stop();
 }
 
 void ConsistencyJobs::RequestRebuild(int64_t sale_id) {
   if (!config_.inventory.rebuild_on_start || queue_.Busy(sale_id)) return;
-  if (requests_.Add(sale_id)) thread_.Wake();
+  if (requests_.Add(sale_id)) task_.Wake();
 }
 
 Status ConsistencyJobs::EnsurePg() {
@@ -83,36 +91,37 @@ Status ConsistencyJobs::EnsurePg() {
   return OkStatus();
 }
 
-void ConsistencyJobs::Run() {
-  int64_t next_reconcile_ms = NowSteadyMs() + config_.inventory.reconcile_interval_ms;
-  int64_t next_check_ms = 0, last_check_ms = NowSteadyMs() - kRequestedCheckSpacingMs;
-  for (;;) {
-    if (config_.inventory.rebuild_on_start) {
-      // Woken by a request right after a look: leave the rebuild threads a moment first.
-      const int64_t since = NowSteadyMs() - last_check_ms;
-      if (since < kRequestedCheckSpacingMs)
-        std::this_thread::sleep_for(std::chrono::milliseconds(kRequestedCheckSpacingMs - since));
-      const bool fresh = RedisLostData();
-      const std::vector<int64_t> asked = requests_.Take();
-      const int64_t now_ms = NowSteadyMs();
-      if (fresh || !asked.empty() || now_ms >= next_check_ms) {
-        if (!asked.empty())
-          spdlog::debug("a request met sale {} without Redis state: looking for missing sales",
-                        asked.front());
-        if (Status s = QueueMissing(); !s.ok())
-          spdlog::warn("inventory rebuild check: {}", s.error().message);
-        last_check_ms = now_ms;
-        next_check_ms = now_ms + kRebuildCheckMs;
-      }
-    }
+Status ConsistencyJobs::Round() {
+  Status result = OkStatus();
+  if (config_.inventory.rebuild_on_start) {
+    // Woken by a request right after a look: leave the rebuild threads a moment first.
+    const int64_t since = NowSteadyMs() - last_check_ms_;
+    if (since < kRequestedCheckSpacingMs)
+      std::this_thread::sleep_for(std::chrono::milliseconds(kRequestedCheckSpacingMs - since));
+    const bool fresh = RedisLostData();
+    const std::vector<int64_t> asked = requests_.Take();
     const int64_t now_ms = NowSteadyMs();
-    if (config_.inventory.reconcile_interval_ms > 0 && now_ms >= next_reconcile_ms) {
-      next_reconcile_ms = now_ms + config_.inventory.reconcile_interval_ms;
-      if (Status s = ReconcileAll(); !s.ok())
-        spdlog::warn("inventory reconciliation: {}", s.error().message);
+    if (fresh || !asked.empty() || now_ms >= next_check_ms_) {
+      if (!asked.empty())
+        spdlog::debug("a request met sale {} without Redis state: looking for missing sales",
+                      asked.front());
+      if (Status s = QueueMissing(); !s.ok()) {
+        spdlog::warn("inventory rebuild check: {}", s.error().message);
+        result = s;
+      }
+      last_check_ms_ = now_ms;
+      next_check_ms_ = now_ms + kRebuildCheckMs;
     }
-    if (!thread_.SleepUnlessStopped(kTick)) return;
   }
+  const int64_t now_ms = NowSteadyMs();
+  if (config_.inventory.reconcile_interval_ms > 0 && now_ms >= next_reconcile_ms_) {
+    next_reconcile_ms_ = now_ms + config_.inventory.reconcile_interval_ms;
+    if (Status s = ReconcileAll(); !s.ok()) {
+      spdlog::warn("inventory reconciliation: {}", s.error().message);
+      if (result.ok()) result = s;
+    }
+  }
+  return result;
 }
 
 bool ConsistencyJobs::RedisLostData() {

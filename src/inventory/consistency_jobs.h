@@ -15,18 +15,16 @@
 // Start and Stop from one controlling thread; RequestRebuild from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/background_thread.h"
 #include "common/config.h"
 #include "common/metrics.h"
+#include "common/periodic_task.h"
 #include "common/result.h"
 #include "infra/redis/lock.h"
 #include "inventory/reconcile.h"
@@ -63,7 +61,9 @@ class ConsistencyJobs {
   void RequestRebuild(int64_t sale_id);
 
  private:
-  void Run();
+  // One round of the job thread: looks for missing sales when due, reconciles when due.
+  // Returns the first failure of either (each is logged and tried again when next due).
+  Status Round();
   void RebuildLoop();
   // True when Redis reports a fresh start (its run_id changed) or lost every key (DBSIZE
   // fell to 0) since the last call.
@@ -81,13 +81,16 @@ class ConsistencyJobs {
   Counter& rebuilt_;
   Counter& rebuild_failures_;
 
+  int64_t next_reconcile_ms_ = 0;      // steady ms
+  int64_t next_check_ms_ = 0;          // steady ms of the next full look for missing sales
+  int64_t last_check_ms_ = 0;          // steady ms of the last look
   std::string redis_run_id_;           // as last seen by INFO server
   int64_t redis_keys_ = 0;             // DBSIZE, as last seen
   std::set<int64_t> final_and_clean_;  // sales not read again (SaleIsFinal, then clean)
   RebuildRequests requests_;
   RebuildQueue queue_;
   std::vector<std::unique_ptr<BackgroundThread>> rebuilders_;
-  BackgroundThread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace minishop::inventory

@@ -4,8 +4,8 @@
 
 #include <thread>
 
+#include "contracts/keys.h"
 #include "infra/amqp/queue_info.h"
-#include "seckill/keys.h"
 
 namespace minishop::inventory {
 namespace {
@@ -27,7 +27,7 @@ Status WaitForQuietQueue(const Config& config, redis::SyncClient& redis, int64_t
   while (quiet < 2) {
     if (std::chrono::steady_clock::now() > deadline) return DrainTimeout();
     Result<amqp::QueueCounts> q = amqp::InspectQueue(options, config.amqp.queue);
-    Result<Reply> backlog = redis.Command({"XLEN", seckill::OutboxKey(sale_id)});
+    Result<Reply> backlog = redis.Command({"XLEN", contracts::OutboxKey(sale_id)});
     if (!backlog.ok()) return backlog.error();
     if (q.ok() && q->ready == 0 && backlog->integer == 0) {
       ++quiet;
@@ -66,7 +66,7 @@ Result<Pipeline> LookAlongThePipeline(const Config& config, redis::SyncClient& r
   if (probe.relay == nullptr || probe.worker == nullptr) return Pipeline::kUnprovable;
   const HeldWork::Snapshot worker_before = probe.worker->Look();
   if (!WaitFinished(*probe.relay, probe.relay->Look(), deadline)) return Pipeline::kBusy;
-  Result<Reply> backlog = redis.Command({"XLEN", seckill::OutboxKey(sale_id)});
+  Result<Reply> backlog = redis.Command({"XLEN", contracts::OutboxKey(sale_id)});
   if (!backlog.ok()) return backlog.error();
   if (backlog->integer != 0) return Pipeline::kBusy;
   Result<amqp::QueueCounts> q =

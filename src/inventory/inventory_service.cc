@@ -7,8 +7,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "contracts/keys.h"
 #include "infra/pg/async.h"
-#include "seckill/keys.h"
 
 namespace minishop::inventory {
 namespace asio = boost::asio;
@@ -60,14 +60,14 @@ asio::awaitable<Status> WarmSale(redis::AsyncClient& redis, const Sale& sale) {
   const std::string id = std::to_string(sale.id);
   std::vector<std::vector<std::string>> commands;
   commands.push_back(Argv(
-      "HSET", seckill::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
+      "HSET", contracts::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
       std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user), "price_cents",
       std::to_string(sale.price_cents), "stock_total", std::to_string(sale.stock_total)));
   commands.push_back(
-      Argv("SET", seckill::StockKey(sale.id), std::to_string(sale.stock_total), "NX"));
-  commands.push_back(
-      Argv("XGROUP", "CREATE", seckill::OutboxKey(sale.id), seckill::kRelayGroup, "0", "MKSTREAM"));
-  commands.push_back(Argv("SADD", seckill::kActiveSalesKey, id));
+      Argv("SET", contracts::StockKey(sale.id), std::to_string(sale.stock_total), "NX"));
+  commands.push_back(Argv("XGROUP", "CREATE", contracts::OutboxKey(sale.id), contracts::kRelayGroup,
+                          "0", "MKSTREAM"));
+  commands.push_back(Argv("SADD", contracts::kActiveSalesKey, id));
   for (auto& argv : commands) {
     Result<Reply> r = co_await redis.Command(std::move(argv), asio::use_awaitable);
     if (!r.ok()) co_return r.error();
@@ -93,7 +93,7 @@ asio::awaitable<void> RefreshCatalog(redis::AsyncClient& redis, pg::Pool& pool,
       std::unordered_map<int64_t, int64_t> stock;
       if (!sales->empty() && redis.connected()) {
         std::vector<std::string> argv(1, "MGET");
-        for (const Sale& s : *sales) argv.push_back(seckill::StockKey(s.id));
+        for (const Sale& s : *sales) argv.push_back(contracts::StockKey(s.id));
         Result<Reply> r = co_await Run(redis, std::move(argv));
         if (r.ok() && r->elements.size() == sales->size()) {
           for (size_t i = 0; i < sales->size(); ++i) {
@@ -219,7 +219,7 @@ asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg:
   in.pg_closed = std::move(pg->closed);
   in.pg_returns_pending = pg->pending;
   Result<std::vector<redis::HashField>> returned =
-      co_await HashEntries(redis, seckill::ReturnedKey(sale.id));
+      co_await HashEntries(redis, contracts::ReturnedKey(sale.id));
   if (!returned.ok()) co_return returned.error();
   for (const redis::HashField& f : *returned) {
     const int64_t value = std::strtoll(f.value.c_str(), nullptr, 10);
@@ -232,17 +232,17 @@ asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg:
       in.redis_failed_units += value;
     }
   }
-  Result<Reply> stock = co_await Run(redis, Argv("GET", seckill::StockKey(sale.id)));
+  Result<Reply> stock = co_await Run(redis, Argv("GET", contracts::StockKey(sale.id)));
   if (!stock.ok()) co_return stock.error();
   in.redis_stock = stock->is_nil() ? 0 : ToInt(*stock);
   Result<std::vector<redis::HashField>> buyers =
-      co_await HashEntries(redis, seckill::BuyersKey(sale.id));
+      co_await HashEntries(redis, contracts::BuyersKey(sale.id));
   if (!buyers.ok()) co_return buyers.error();
   for (const redis::HashField& f : *buyers) {
     in.redis_units[std::strtoll(f.field.c_str(), nullptr, 10)] =
         std::strtoll(f.value.c_str(), nullptr, 10);
   }
-  Result<Reply> backlog = co_await Run(redis, Argv("XLEN", seckill::OutboxKey(sale.id)));
+  Result<Reply> backlog = co_await Run(redis, Argv("XLEN", contracts::OutboxKey(sale.id)));
   if (!backlog.ok()) co_return backlog.error();
   in.outbox_backlog = ToInt(*backlog);
   nlohmann::json stats = EvaluateStats(in);

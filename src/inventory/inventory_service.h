@@ -24,9 +24,9 @@ boost::asio::awaitable<void> RefreshCatalog(redis::AsyncClient& redis, pg::Pool&
                                             SaleCatalog& catalog,
                                             std::chrono::milliseconds interval);
 
-// Counts in PostgreSQL and Redis for one sale and the invariants I1–I5 (DESIGN.md §3)
-// evaluated on them, plus the stock-return bookkeeping. kUnavailable if either store is
-// unreachable.
+// Counts in PostgreSQL and Redis for one sale and the invariants I1–I5 (docs/consistency.md,
+// "Invariants in the stats") evaluated on them, plus the stock-return bookkeeping.
+// kUnavailable if either store is unreachable.
 boost::asio::awaitable<Result<nlohmann::json>> SaleStats(redis::AsyncClient& redis, pg::Pool& pool,
                                                          const Sale& sale);
 

@@ -6,9 +6,10 @@
 #include <set>
 
 #include "common/clock.h"
+#include "contracts/keys.h"
+#include "contracts/sale_scripts.h"
 #include "infra/redis/lock.h"
 #include "infra/redis/script_runner.h"
-#include "seckill/keys.h"
 
 namespace minishop::inventory {
 namespace {
@@ -59,20 +60,20 @@ Result<PgState> LoadPg(pg::Connection& db, const Sale& sale) {
 }
 
 Result<RedisState> LoadRedis(redis::SyncClient& redis, int64_t sale_id) {
-  auto head =
-      redis.Pipeline({{"EXISTS", seckill::MetaKey(sale_id)}, {"GET", seckill::StockKey(sale_id)}},
-                     redis::SyncClient::ErrorReplies::kFail);
+  auto head = redis.Pipeline(
+      {{"EXISTS", contracts::MetaKey(sale_id)}, {"GET", contracts::StockKey(sale_id)}},
+      redis::SyncClient::ErrorReplies::kFail);
   if (!head.ok()) return head.error();
   RedisState st;
   st.meta = (*head)[0].integer == 1;
   st.stock = (*head)[1].is_nil() ? 0 : ToInt((*head)[1].str);
-  auto buyers = redis.HashEntries(seckill::BuyersKey(sale_id));
+  auto buyers = redis.HashEntries(contracts::BuyersKey(sale_id));
   if (!buyers.ok()) return buyers.error();
   for (const redis::HashField& f : *buyers) st.buyers[ToInt(f.field)] = ToInt(f.value);
-  auto status = redis.HashEntries(seckill::StatusKey(sale_id));
+  auto status = redis.HashEntries(contracts::StatusKey(sale_id));
   if (!status.ok()) return status.error();
   for (redis::HashField& f : *status) st.status[std::move(f.field)] = std::move(f.value);
-  auto returned = redis.HashEntries(seckill::ReturnedKey(sale_id));
+  auto returned = redis.HashEntries(contracts::ReturnedKey(sale_id));
   if (!returned.ok()) return returned.error();
   for (const redis::HashField& f : *returned) {
     if (f.field == "kept_units") {
@@ -140,58 +141,9 @@ Drift Compare(const PgState& pg, const RedisState& rs) {
   return d;
 }
 
-// KEYS: stock, buyers, status, returned. ARGV: stock_total, kept_units, then counted lists:
-// users (user, units), closed orders (order_id, units), statuses (rid, value, live 0/1),
-// latest reservation per user (user, rid). Keeps a user's in-flight reservation (latest
-// status "pending") on top of PostgreSQL's units, and the marks of voided reservations
-// (r:<rid>:<ts>, which no PostgreSQL row records). Reply: {stock, Σ buyers}.
+// Rewrites the sale's ledger from PostgreSQL (contracts::RepairLua: its ARGV and reply).
 const redis::Script& RepairScript() {
-  static const redis::Script script(R"lua(
-local total_stock, kept = tonumber(ARGV[1]), tonumber(ARGV[2])
-local i = 3
-local function count() local n = tonumber(ARGV[i]); i = i + 1; return n end
-local want = {}
-for _ = 1, count() do want[ARGV[i]] = tonumber(ARGV[i + 1]); i = i + 2 end
-local cur = redis.call('HGETALL', KEYS[2])
-for k = 1, #cur, 2 do
-  local u, have = cur[k], tonumber(cur[k + 1])
-  local latest = redis.call('HGET', KEYS[3], 'u:' .. u)
-  if latest and redis.call('HGET', KEYS[3], latest) == 'pending' and have > (want[u] or 0) then
-    want[u] = have
-  end
-end
-redis.call('DEL', KEYS[2])
-local sum = 0
-for u, q in pairs(want) do
-  if q > 0 then redis.call('HSET', KEYS[2], u, q); sum = sum + q end
-end
-local marks = {}
-local returned = redis.call('HGETALL', KEYS[4])
-for k = 1, #returned, 2 do
-  if string.sub(returned[k], 1, 2) == 'r:' then marks[returned[k]] = returned[k + 1] end
-end
-redis.call('DEL', KEYS[4])
-for field, units in pairs(marks) do redis.call('HSET', KEYS[4], field, units) end
-for _ = 1, count() do redis.call('HSET', KEYS[4], 'o:' .. ARGV[i], ARGV[i + 1]); i = i + 2 end
-if kept > 0 then redis.call('HSET', KEYS[4], 'kept_units', kept) end
-for _ = 1, count() do
-  local rid, value, live = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local now = redis.call('HGET', KEYS[3], rid)
-  if not (now == 'pending' and live == '0') then redis.call('HSET', KEYS[3], rid, value) end
-  i = i + 3
-end
-for _ = 1, count() do
-  local key = 'u:' .. ARGV[i]
-  local now = redis.call('HGET', KEYS[3], key)
-  if not now or redis.call('HGET', KEYS[3], now) ~= 'pending' then
-    redis.call('HSET', KEYS[3], key, ARGV[i + 1])
-  end
-  i = i + 2
-end
-local stock = total_stock - sum + kept
-redis.call('SET', KEYS[1], stock)
-return {stock, sum}
-)lua");
+  static const redis::Script script(contracts::RepairLua());
   return script;
 }
 
@@ -236,9 +188,7 @@ Status Repair(redis::SyncClient& redis, const PgState& pg) {
     args.push_back(rid);
   }
   const int64_t id = pg.sale.id;
-  std::vector<std::string> keys = {seckill::StockKey(id), seckill::BuyersKey(id),
-                                   seckill::StatusKey(id), seckill::ReturnedKey(id)};
-  Result<Reply> r = redis::EvalScript(redis, RepairScript(), keys, args);
+  Result<Reply> r = redis::EvalScript(redis, RepairScript(), contracts::LedgerKeys(id), args);
   if (!r.ok()) return r.error();
   // Closed orders are all in the returned hash now: their saga steps are complete.
   return OkStatus();
@@ -246,9 +196,9 @@ Status Repair(redis::SyncClient& redis, const PgState& pg) {
 
 Status OpenSale(redis::SyncClient& redis, const Sale& sale) {
   std::vector<std::vector<std::string>> cmds = {
-      {"XGROUP", "CREATE", seckill::OutboxKey(sale.id), seckill::kRelayGroup, "0", "MKSTREAM"},
-      {"SADD", seckill::kActiveSalesKey, std::to_string(sale.id)},
-      {"HSET", seckill::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
+      {"XGROUP", "CREATE", contracts::OutboxKey(sale.id), contracts::kRelayGroup, "0", "MKSTREAM"},
+      {"SADD", contracts::kActiveSalesKey, std::to_string(sale.id)},
+      {"HSET", contracts::MetaKey(sale.id), "start_ms", std::to_string(sale.starts_at_ms), "end_ms",
        std::to_string(sale.ends_at_ms), "limit", std::to_string(sale.limit_per_user), "price_cents",
        std::to_string(sale.price_cents), "stock_total", std::to_string(sale.stock_total)}};
   auto replies = redis.Pipeline(cmds);
@@ -307,7 +257,7 @@ Result<ReconcileReport> Reconcile(pg::Connection& db, redis::SyncClient& redis, 
 
 Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClient& redis,
                       int64_t sale_id, const PipelineProbe& probe) {
-  Result<Reply> meta = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
+  Result<Reply> meta = redis.Command({"EXISTS", contracts::MetaKey(sale_id)});
   if (!meta.ok()) return meta.error();
   if (meta->integer == 1)
     return MakeError(Code::kConflict, "the sale has its Redis keys: use `reconcile --repair`");
@@ -321,7 +271,7 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
   const int64_t drained_us = NowSteadyUs();
   if (waited.ok()) {
     // Warmed meanwhile (a sale being created): nothing to rebuild.
-    Result<Reply> again = redis.Command({"EXISTS", seckill::MetaKey(sale_id)});
+    Result<Reply> again = redis.Command({"EXISTS", contracts::MetaKey(sale_id)});
     if (!again.ok()) {
       waited = again.error();
     } else if (again->integer == 1) {
@@ -346,7 +296,7 @@ Result<Drift> Rebuild(const Config& config, pg::Connection& db, redis::SyncClien
 
 Result<std::vector<Sale>> SalesMissingFromRedis(redis::SyncClient& redis, std::vector<Sale> sales) {
   std::vector<std::vector<std::string>> cmds;
-  for (const Sale& s : sales) cmds.push_back({"EXISTS", seckill::MetaKey(s.id)});
+  for (const Sale& s : sales) cmds.push_back({"EXISTS", contracts::MetaKey(s.id)});
   std::vector<Sale> missing;
   if (cmds.empty()) return missing;
   auto replies = redis.Pipeline(cmds, redis::SyncClient::ErrorReplies::kFail);

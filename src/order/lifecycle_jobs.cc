@@ -33,24 +33,28 @@ LifecycleJobs::LifecycleJobs(const Config& config, MetricsRegistry& metrics)
 LifecycleJobs::~LifecycleJobs() { Stop(); }
 
 void LifecycleJobs::Start() {
-  thread_.Start(
-      "order-lifecycle", [this] { Run(); }, config_.server.background_nice);
-}
-
-void LifecycleJobs::Stop() { thread_.Stop(); }
-
-void LifecycleJobs::Run() {
   const auto interval =
       std::chrono::milliseconds(std::max<int64_t>(config_.order.expiry_scan_interval_ms, 10));
-  for (;;) {
+  const PeriodicTask::Settings settings{.period = interval,
+                                        .backoff = interval,
+                                        .max_backoff = interval,
+                                        .nice = config_.server.background_nice};
+  task_.Start("order-lifecycle", settings, [this] {
     Status s = Round();
     if (!s.ok()) {
       errors_.Inc();
       spdlog::warn("order lifecycle: {} (retrying)", s.error().message);
     }
-    if (!thread_.SleepUnlessStopped(interval)) break;
+    return s;
+  });
+}
+
+void LifecycleJobs::Stop() {
+  task_.Stop();
+  if (lease_) {
+    (void)lock_.Release(*lease_);
+    lease_.reset();
   }
-  if (lease_) (void)lock_.Release(*lease_);
 }
 
 Result<bool> LifecycleJobs::HoldLease() {

@@ -9,15 +9,12 @@
 // Start and Stop from one controlling thread.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <thread>
 
-#include "common/background_thread.h"
 #include "common/config.h"
 #include "common/metrics.h"
+#include "common/periodic_task.h"
 #include "common/result.h"
 #include "infra/redis/lock.h"
 
@@ -34,14 +31,15 @@ class LifecycleJobs {
   LifecycleJobs(const LifecycleJobs&) = delete;
   LifecycleJobs& operator=(const LifecycleJobs&) = delete;
 
+  // Starts the job thread: the first round at once, the next ones (after a failure too)
+  // every order.expiry_scan_interval_ms. Call once.
   void Start();
-  // Finishes the round in flight, releases the lease, joins. Idempotent.
+  // Finishes the round in flight, joins, releases the lease. Idempotent.
   void Stop();
 
   static constexpr const char* kLockKey = "ms:lock:order-lifecycle";
 
  private:
-  void Run();
   Status Round();
   Result<bool> HoldLease();
   Status Expire();
@@ -58,7 +56,7 @@ class LifecycleJobs {
   Counter& recovered_;
   Counter& errors_;
 
-  BackgroundThread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace minishop::order

@@ -35,8 +35,13 @@ asio::awaitable<Result<net::Response>> Transition(OrderApi& orders, net::Request
                                                   const net::PathIds& ids, bool pay) {
   Result<TransitionRequest> t = TransitionOf(request, ids);
   if (!t.ok()) co_return t.error();
-  Result<TransitionAnswer> answer =
-      pay ? co_await orders.Pay(std::move(*t)) : co_await orders.Cancel(std::move(*t));
+  // Not a conditional expression: GCC 12 miscompiles co_await inside one.
+  Result<TransitionAnswer> answer = MakeError(Code::kInternal, "");
+  if (pay) {
+    answer = co_await orders.Pay(std::move(*t));
+  } else {
+    answer = co_await orders.Cancel(std::move(*t));
+  }
   if (!answer.ok()) co_return answer.error();
   co_return net::RpcValue(TransitionJson(*answer), request.message.version());
 }

@@ -10,7 +10,7 @@
 #include "infra/redis/sync_client.h"
 #include "order/idempotency_store.h"
 #include "order/saga.h"
-#include "seckill/keys.h"
+#include "contracts/keys.h"
 
 namespace minishop::order {
 namespace asio = boost::asio;
@@ -81,7 +81,7 @@ Result<std::vector<std::string>> OutboxXadd(const std::string& body) {
     return MakeError(Code::kInvalidArgument, "dead letter from the outbox without stream and fields");
   }
   const std::string stream = j["stream"].get<std::string>();
-  if (!stream.starts_with("ms:{s") || !stream.ends_with("}:outbox"))
+  if (!contracts::SaleOfOutboxKey(stream))
     return MakeError(Code::kInvalidArgument, "dead letter names no outbox stream: " + stream);
   std::vector<std::string> argv = {"XADD", stream, "*"};
   for (const auto& [k, v] : j["fields"].items()) {
@@ -124,7 +124,7 @@ Result<nlohmann::json> HandleDeadLetters(const Config& config, int64_t limit, bo
         if (h.first.rfind("x-", 0) != 0) m.headers.push_back(h);
       }
       // Its reservations may have been voided: the order worker readmits them first.
-      m.headers.emplace_back(seckill::kReplayedHeader, "1");
+      m.headers.emplace_back(contracts::kReplayedHeader, "1");
       batch.push_back(std::move(m));
     }
     if (!xadds.empty()) {
@@ -295,7 +295,7 @@ asio::awaitable<Result<TransitionAnswer>> LocalOrders::Pay(TransitionRequest req
     }
   }
   if (paid) {
-    std::vector<std::string> keys(1, seckill::StatusKey(paid->sale_id));
+    std::vector<std::string> keys(1, contracts::StatusKey(paid->sale_id));
     std::vector<std::string> args;
     args.push_back(paid->reservation_id);
     args.push_back(std::to_string(paid->order_id));

@@ -8,21 +8,22 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "contracts/keys.h"
+#include "contracts/sale_scripts.h"
 #include "infra/amqp/consumer.h"
 #include "infra/amqp/publisher.h"
 #include "infra/pg/connection.h"
 #include "infra/redis/script_runner.h"
 #include "infra/redis/sync_client.h"
 #include "order/saga.h"
-#include "seckill/keys.h"
 
 namespace minishop::order {
 
 namespace {
-// Runs one of the saga's scripts on a reservation (order/saga.h: its keys and arguments).
+// Runs the void or readmit script on a reservation (KEYS: the ledger keys; ARGV: VoidArgs).
 Result<redis::Reply> EvalOnReservation(redis::SyncClient& redis, const redis::Script& script,
                                        const Reservation& r) {
-  return redis::EvalScript(redis, script, ReservationKeys(r.sale_id),
+  return redis::EvalScript(redis, script, contracts::LedgerKeys(r.sale_id),
                            VoidArgs(r.reservation_id, r.ts_ms, r.user_id, r.qty));
 }
 }  // namespace
@@ -60,43 +61,40 @@ OrderWorker::OrderWorker(const Config& config, MetricsRegistry& metrics)
 OrderWorker::~OrderWorker() { Stop(); }
 
 void OrderWorker::Start() {
-  thread_.Start(
-      "order-worker", [this] { Run(); }, config_.server.background_nice);
+  const PeriodicTask::Settings settings{
+      .period = std::chrono::milliseconds(0),
+      .backoff = std::chrono::milliseconds(50),
+      .max_backoff = std::chrono::milliseconds(config_.redis.reconnect_max_ms),
+      .nice = config_.server.background_nice};
+  task_.Start("order-worker", settings, [this] {
+    Status s = Step();
+    if (!s.ok()) Recover(s.error());
+    return s;
+  });
 }
 
-void OrderWorker::Stop() { thread_.Stop(); }
-
-void OrderWorker::Run() {
-  int failures = 0;
-  for (;;) {
-    if (thread_.stopping()) break;
-    Status s = Step();
-    healthy_.store(s.ok(), std::memory_order_relaxed);
-    if (s.ok()) {
-      failures = 0;
-      continue;
-    }
-    errors_.Inc();
-    spdlog::warn("order worker: {} (retrying)", s.error().message);
-    if (consumer_ != nullptr && consumer_->broken()) {
-      // Delivery tags die with the channel: the broker redelivers the batch.
-      consumer_.reset();
-      batch_ = Batch{};
-      held_.Abandon();
-    }
-    auto delay =
-        std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
-    ++failures;
-    thread_.SleepUnlessStopped(std::chrono::milliseconds(delay));
-  }
+void OrderWorker::Stop() {
+  if (!task_.IsRunning()) return;
+  task_.Stop();
   if (batch_.ack_tag != 0) {
     spdlog::warn("order worker: stopping with {} reservations unacked; they will be redelivered",
                  batch_.items.size());
   }
 }
 
+void OrderWorker::Recover(const Error& error) {
+  errors_.Inc();
+  spdlog::warn("order worker: {} (retrying)", error.message);
+  if (consumer_ != nullptr && consumer_->broken()) {
+    // Delivery tags die with the channel: the broker redelivers the batch.
+    consumer_.reset();
+    batch_ = Batch{};
+    held_.Abandon();
+  }
+}
+
 Status OrderWorker::Health() const {
-  if (healthy_.load(std::memory_order_relaxed)) return OkStatus();
+  if (task_.Health().ok()) return OkStatus();
   return MakeError(Code::kUnavailable, "order worker cannot reach RabbitMQ, PostgreSQL or Redis");
 }
 
@@ -160,7 +158,7 @@ Status OrderWorker::Collect() {
       if (Status s = Reject(d.tag, parsed.error().message); !s.ok()) return s;
       continue;
     }
-    const bool replayed = amqp::FindHeader(d.headers, seckill::kReplayedHeader) == "1";
+    const bool replayed = amqp::FindHeader(d.headers, contracts::kReplayedHeader) == "1";
     for (Reservation& r : parsed->reservations)
       batch_.items.push_back(Item{d.tag, std::move(r), replayed});
     for (PoisonReservation& p : parsed->poison) batch_.poison.push_back(std::move(p));
@@ -284,46 +282,10 @@ Status OrderWorker::Void() {
   return OkStatus();
 }
 
-// KEYS: stock, buyers, status, returned of one sale. ARGV: (reservation_id, order_id, status,
-// user_id, qty) per order. Publishes each order's status unless Redis already shows a final state
-// of that order (or the id names a newer reservation). A reservation Redis has no trace of (its
-// purchase was lost from the AOF, or the sale was rebuilt before the order landed) is adopted: its
-// units are taken from the stock and added to the buyer, so Redis and PostgreSQL agree again; so is
-// a voided one ("failed", order/saga.h) that PostgreSQL took on a redelivery after all. Reply:
-// units adopted.
 namespace {
+// Publishes written orders' statuses in Redis (contracts::CacheOrdersLua).
 const redis::Script& CacheScript() {
-  static const redis::Script script(R"lua(
-local adopted = 0
-for i = 1, #ARGV, 5 do
-  local rid, oid, st, user, qty = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
-  local cur = redis.call('HGET', KEYS[3], rid)
-  local live = st == 'awaiting_payment' or st == 'paid'
-  if not cur then
-    if live and redis.call('EXISTS', KEYS[1]) == 1 then
-      redis.call('DECRBY', KEYS[1], qty)
-      redis.call('HINCRBY', KEYS[2], user, qty)
-      redis.call('HSETNX', KEYS[3], 'u:' .. user, rid)
-      adopted = adopted + qty
-    end
-    redis.call('HSET', KEYS[3], rid, st .. ':' .. oid)
-  elseif (cur == 'pending' and live) or cur == 'awaiting_payment:' .. oid then
-    redis.call('HSET', KEYS[3], rid, st .. ':' .. oid)
-  elseif cur == 'failed' and live then
-    -- Voided, then written after all (the cause was fixed before a redelivery): it takes
-    -- its units again and loses its failure mark.
-    redis.call('DECRBY', KEYS[1], qty)
-    redis.call('HINCRBY', KEYS[2], user, qty)
-    redis.call('HSET', KEYS[3], rid, st .. ':' .. oid)
-    local marks = redis.call('HKEYS', KEYS[4])
-    for _, k in ipairs(marks) do
-      if string.sub(k, 1, #rid + 3) == 'r:' .. rid .. ':' then redis.call('HDEL', KEYS[4], k) end
-    end
-    adopted = adopted + qty
-  end
-end
-return adopted
-)lua");
+  static const redis::Script script(contracts::CacheOrdersLua());
   return script;
 }
 }  // namespace
@@ -339,9 +301,8 @@ Status OrderWorker::Cache() {
     argv.push_back(std::to_string(o.quantity));
   }
   for (auto& [sale, argv] : args) {
-    std::vector<std::string> keys = {seckill::StockKey(sale), seckill::BuyersKey(sale),
-                                     seckill::StatusKey(sale), seckill::ReturnedKey(sale)};
-    Result<redis::Reply> adopted = redis::EvalScript(*redis_, CacheScript(), keys, argv);
+    Result<redis::Reply> adopted =
+        redis::EvalScript(*redis_, CacheScript(), contracts::LedgerKeys(sale), argv);
     if (!adopted.ok()) return adopted.error();
     if (adopted->integer > 0) {
       spdlog::warn("order worker: sale {}: adopted {} units Redis had no reservation for", sale,

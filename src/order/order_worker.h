@@ -2,27 +2,23 @@
 // with blocking clients; Start and Stop may be called from any one controlling thread.
 // Each batch is written in one transaction (idempotent by reservation id), its status is
 // set in Redis (ms:{s<id>}:status <reservation_id> → "<status>:<order_id>"; a reservation
-// Redis lost is re-reserved there, see CacheScript in order_worker.cc), and only
+// Redis lost is re-reserved there: contracts::CacheOrdersLua), and only
 // then acknowledged, so a crash at any point leads to a redelivery, never a lost or
-// duplicated order. A message carries one reservation or an array of them (seckill/keys.h).
+// duplicated order. A message carries one reservation or an array of them (contracts/keys.h).
 // A message that is not JSON of that shape is rejected to the dead-letter queue whole; a
 // poison reservation inside one (malformed, unknown sale or user) is published to the
 // dead-letter queue alone, confirmed, before its message is acknowledged.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
-#include "common/background_thread.h"
 #include "common/config.h"
 #include "common/held_work.h"
 #include "common/metrics.h"
+#include "common/periodic_task.h"
 #include "common/result.h"
 #include "infra/amqp/connection.h"
 #include "order/order_store.h"
@@ -50,7 +46,8 @@ class OrderWorker {
   OrderWorker(const OrderWorker&) = delete;
   OrderWorker& operator=(const OrderWorker&) = delete;
 
-  // Starts the worker thread. Call once.
+  // Starts the worker thread: rounds back to back (an idle round waits a moment for a first
+  // message); after a failure 50 ms, doubling up to redis.reconnect_max_ms. Call once.
   void Start();
   // Lets the batch in flight finish (written, cached and acked — or, if a dependency is
   // down, left unacked for redelivery), then joins the thread. Idempotent.
@@ -86,8 +83,10 @@ class OrderWorker {
     int64_t started_us = 0;
   };
 
-  void Run();
   Status Step();
+  // After a failed Step: counts and logs it; drops a broken channel and the batch whose
+  // delivery tags died with it.
+  void Recover(const Error& error);
   Status EnsureConnected();
   Status Collect();
   Status Readmit();
@@ -117,9 +116,8 @@ class OrderWorker {
   Counter& errors_;
   Histogram& batch_seconds_;
 
-  std::atomic<bool> healthy_{true};
   HeldWork held_;
-  BackgroundThread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace minishop::order

@@ -52,8 +52,8 @@ Result<Reservation> FromJson(const nlohmann::json& j) {
 
 // Reads a message of well-formed reservations without building a JSON tree: the library's
 // SAX parser (the same grammar and UTF-8 checks as its tree parser) fills the records
-// directly. The tree cost ~10 allocations per reservation, the order worker's largest
-// share per order. Anything else — a nested value, a mistyped, missing or out-of-range
+// directly: a tree allocates for every member and value, and the order worker reads one
+// per order. Anything else — a nested value, a mistyped, missing or out-of-range
 // field — stops it; ParseMessage then takes the tree path, which names each poison item.
 class PlainReservations {
  public:
@@ -195,7 +195,7 @@ Result<ParsedMessage> ParseMessageTree(std::string_view body) {
 }
 
 std::string ReservationJson(const Reservation& r) {
-  return seckill::ReservationWireJson(r, /*replace_invalid_utf8=*/true);
+  return contracts::ReservationWireJson(r, /*replace_invalid_utf8=*/true);
 }
 
 }  // namespace minishop::order

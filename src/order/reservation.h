@@ -1,5 +1,5 @@
 // Reservation: the order worker's view of one AMQP reservation message (format in
-// seckill/keys.h). Plain value type.
+// contracts/keys.h). Plain value type.
 #pragma once
 
 #include <cstdint>
@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "common/result.h"
-#include "seckill/reservation_wire.h"
+#include "contracts/reservation_wire.h"
 
 namespace minishop::order {
 
-using Reservation = seckill::ReservationRecord;
+using Reservation = contracts::ReservationRecord;
 
 // Parses one reservation object. kInvalidArgument naming the problem for malformed JSON, a
 // missing or mistyped field, or a value out of range (ids and qty > 0, price ≥ 0). Pure.
@@ -24,7 +24,7 @@ struct PoisonReservation {
   std::string reason;
 };
 
-// What one message carries (seckill/keys.h): the valid reservations in order and the
+// What one message carries (contracts/keys.h): the valid reservations in order and the
 // poison ones.
 struct ParsedMessage {
   std::vector<Reservation> reservations;

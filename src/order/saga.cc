@@ -3,9 +3,9 @@
 #include <initializer_list>
 #include <utility>
 
+#include "contracts/sale_scripts.h"
 #include "infra/redis/script_runner.h"
 #include "order/order_store.h"
-#include "seckill/keys.h"
 
 namespace minishop::order {
 namespace {
@@ -40,15 +40,6 @@ Result<std::optional<OrderRow>> AtMostOne(Result<pg::Rows> rows) {
   if (parsed.empty()) return std::optional<OrderRow>();
   return std::optional<OrderRow>(std::move(parsed.front()));
 }
-
-// Lua: may `cur` (the status hash value of the reservation) be replaced by a state of
-// order `oid`? Yes when absent or pending, or when it is this order's non-final state.
-constexpr const char* kMayReplaceLua = R"lua(
-local function may_replace(cur, oid)
-  if not cur or cur == 'pending' then return true end
-  return cur == 'awaiting_payment:' .. oid
-end
-)lua";
 
 // The outcome a script's integer reply names; kInternal for an error reply, another reply
 // type or a code not in `codes`.
@@ -149,32 +140,12 @@ Result<std::vector<OrderRow>> PendingReturns(pg::Connection& db, int64_t closed_
 }
 
 const redis::Script& ReturnStockScript() {
-  static const redis::Script script(std::string(kMayReplaceLua) + R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('HSETNX', KEYS[4], 'o:' .. ARGV[1], ARGV[3]) == 0 then return 0 end
-local qty = tonumber(ARGV[3])
-redis.call('INCRBY', KEYS[1], qty)
-if ARGV[6] == '1' then
-  if redis.call('HINCRBY', KEYS[2], ARGV[2], -qty) <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end
-else
-  redis.call('HINCRBY', KEYS[4], 'kept_units', qty)
-end
-if may_replace(redis.call('HGET', KEYS[3], ARGV[4]), ARGV[1]) then
-  redis.call('HSET', KEYS[3], ARGV[4], ARGV[5] .. ':' .. ARGV[1])
-end
-return 1
-)lua");
+  static const redis::Script script(contracts::ReturnStockLua());
   return script;
 }
 
 std::vector<std::string> ReturnStockKeys(const OrderRow& o) {
-  std::vector<std::string> keys;
-  keys.reserve(4);
-  keys.push_back(seckill::StockKey(o.sale_id));
-  keys.push_back(seckill::BuyersKey(o.sale_id));
-  keys.push_back(seckill::StatusKey(o.sale_id));
-  keys.push_back(seckill::ReturnedKey(o.sale_id));
-  return keys;
+  return contracts::LedgerKeys(o.sale_id);
 }
 
 std::vector<std::string> ReturnStockArgs(const OrderRow& o) {
@@ -197,34 +168,13 @@ Result<ReturnOutcome> MapReturnReply(const redis::Reply& reply) {
 }
 
 const redis::Script& SetStatusScript() {
-  static const redis::Script script(std::string(kMayReplaceLua) + R"lua(
-if may_replace(redis.call('HGET', KEYS[1], ARGV[1]), ARGV[2]) then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. ':' .. ARGV[2])
-  return 1
-end
-return 0
-)lua");
+  static const redis::Script script(contracts::SetStatusLua());
   return script;
 }
 
 const redis::Script& VoidReservationScript() {
-  static const redis::Script script(R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local cur = redis.call('HGET', KEYS[3], ARGV[1])
-if cur and cur ~= 'pending' and cur ~= 'failed' then return 2 end
-if redis.call('HSETNX', KEYS[4], 'r:' .. ARGV[1] .. ':' .. ARGV[2], ARGV[4]) == 0 then return 0 end
-local qty = tonumber(ARGV[4])
-redis.call('INCRBY', KEYS[1], qty)
-if redis.call('HINCRBY', KEYS[2], ARGV[3], -qty) <= 0 then redis.call('HDEL', KEYS[2], ARGV[3]) end
-redis.call('HSET', KEYS[3], ARGV[1], 'failed')
-return 1
-)lua");
+  static const redis::Script script(contracts::VoidReservationLua());
   return script;
-}
-
-std::vector<std::string> ReservationKeys(int64_t sale_id) {
-  return {seckill::StockKey(sale_id), seckill::BuyersKey(sale_id), seckill::StatusKey(sale_id),
-          seckill::ReturnedKey(sale_id), seckill::MetaKey(sale_id)};
 }
 
 std::vector<std::string> VoidArgs(const std::string& reservation_id, int64_t ts_ms, int64_t user_id,
@@ -241,21 +191,7 @@ Result<VoidOutcome> MapVoidReply(const redis::Reply& reply) {
 }
 
 const redis::Script& ReadmitReservationScript() {
-  static const redis::Script script(R"lua(
-local mark = 'r:' .. ARGV[1] .. ':' .. ARGV[2]
-if redis.call('HEXISTS', KEYS[4], mark) == 0 then return 2 end
-local limit = redis.call('HGET', KEYS[5], 'limit')
-if not limit or redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local qty = tonumber(ARGV[4])
-local stock = tonumber(redis.call('GET', KEYS[1]))
-local bought = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
-if stock < qty or bought + qty > tonumber(limit) then return 0 end
-redis.call('DECRBY', KEYS[1], qty)
-redis.call('HINCRBY', KEYS[2], ARGV[3], qty)
-redis.call('HDEL', KEYS[4], mark)
-redis.call('HSET', KEYS[3], ARGV[1], 'pending')
-return 1
-)lua");
+  static const redis::Script script(contracts::ReadmitReservationLua());
   return script;
 }
 

@@ -83,16 +83,16 @@ enum class ReturnOutcome {
   kSaleNotInRedis,   // the sale has no stock key: a rebuild will count the order from PG
 };
 
-// KEYS: stock, buyers, status, returned (seckill/keys.h). ARGV: order_id, user_id, qty,
-// reservation_id, final status, rebuy (0/1). Reply: 1 returned, 0 already, -1 no sale.
+// The stock-return script (contracts::ReturnStockLua, which states its KEYS, ARGV and
+// reply), its keys and arguments for `order`, and its reply as an outcome.
 const redis::Script& ReturnStockScript();
 std::vector<std::string> ReturnStockKeys(const OrderRow& order);
 std::vector<std::string> ReturnStockArgs(const OrderRow& order);
 Result<ReturnOutcome> MapReturnReply(const redis::Reply& reply);
 
 // Sets the reservation's status to "<status>:<order_id>" unless Redis already shows a
-// final state of this order or the id now names a newer reservation.
-// KEYS: status. ARGV: reservation_id, order_id, status.
+// final state of this order or the id now names a newer reservation
+// (contracts::SetStatusLua). KEYS: status. ARGV: reservation_id, order_id, status.
 const redis::Script& SetStatusScript();
 
 // --- A reservation that cannot become an order ------------------------------------------
@@ -111,10 +111,9 @@ enum class VoidOutcome {
   kSaleNotInRedis,  // the sale has no stock key: a rebuild counts from PostgreSQL
 };
 
-// KEYS: stock, buyers, status, returned. ARGV: reservation_id, ts_ms, user_id, qty.
-// Reply: 1 voided, 0 already, 2 an order, -1 no sale.
+// The void script (contracts::VoidReservationLua; KEYS: contracts::LedgerKeys), its
+// arguments, and its reply as an outcome.
 const redis::Script& VoidReservationScript();
-std::vector<std::string> ReservationKeys(int64_t sale_id);
 std::vector<std::string> VoidArgs(const std::string& reservation_id, int64_t ts_ms, int64_t user_id,
                                   int64_t qty);
 Result<VoidOutcome> MapVoidReply(const redis::Reply& reply);
@@ -126,8 +125,8 @@ enum class ReadmitOutcome {
   kSaleNotInRedis,
 };
 
-// KEYS: stock, buyers, status, returned, meta. ARGV as VoidArgs.
-// Reply: 1 readmitted, 2 never voided, 0 no longer fits, -1 no sale.
+// The readmit script (contracts::ReadmitReservationLua; KEYS: contracts::LedgerKeys, ARGV
+// as VoidArgs), and its reply as an outcome.
 const redis::Script& ReadmitReservationScript();
 Result<ReadmitOutcome> MapReadmitReply(const redis::Reply& reply);
 

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "contracts/keys.h"
 #include "seckill/seckill_service.h"
 
 namespace minishop::seckill {
@@ -52,6 +57,18 @@ TEST(MapPurchaseReplyTest, ErrorsAndOddShapesAreInternal) {
   EXPECT_EQ(MapPurchaseReply(Arr({Str("0")})).code(), Code::kInternal);
   EXPECT_EQ(MapPurchaseReply(Arr({Int(0), Int(1)})).code(), Code::kInternal);
   EXPECT_EQ(MapPurchaseReply(Arr({Int(99)})).code(), Code::kInternal);
+}
+
+TEST(SaleKeysTest, RendersThePurchaseScriptsKeysInOrder) {
+  for (int64_t sale : {int64_t{42}, std::numeric_limits<int64_t>::min()}) {
+    const SaleKeys keys(sale);
+    const std::vector<std::string> want = {contracts::MetaKey(sale), contracts::StockKey(sale),
+                                           contracts::BuyersKey(sale), contracts::StatusKey(sale),
+                                           contracts::OutboxKey(sale)};
+    ASSERT_EQ(keys.keys().size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(keys.keys()[i], want[i]);
+    EXPECT_EQ(keys.id(), std::to_string(sale));
+  }
 }
 
 TEST(ParseStatusTest, SplitsStatusAndOrderId) {

@@ -11,14 +11,20 @@
 
 #include "common/clock.h"
 #include "common/trace_context.h"
+#include "contracts/keys.h"
+#include "contracts/reservation_wire.h"
 #include "infra/amqp/publisher.h"
 #include "infra/redis/sync_client.h"
-#include "seckill/keys.h"
-#include "seckill/reservation_wire.h"
 
 namespace minishop::seckill {
 namespace {
 
+using contracts::kActiveSalesKey;
+using contracts::kRelayGroup;
+using contracts::OutboxKey;
+using contracts::ReservationRecord;
+using contracts::ReservationWireJson;
+using contracts::SaleOfOutboxKey;
 using redis::Reply;
 
 int64_t NowSteadyMs() { return NowSteadyUs() / 1000; }
@@ -28,13 +34,6 @@ std::optional<int64_t> ToInt(std::string_view text) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
   return v;
-}
-
-// The sale id of an outbox key "ms:{s<id>}:outbox".
-std::optional<int64_t> SaleOfStream(std::string_view key) {
-  constexpr std::string_view kPrefix = "ms:{s", kSuffix = "}:outbox";
-  if (!key.starts_with(kPrefix) || !key.ends_with(kSuffix)) return std::nullopt;
-  return ToInt(key.substr(kPrefix.size(), key.size() - kPrefix.size() - kSuffix.size()));
 }
 
 Result<OutboxEntry> ParseEntry(int64_t sale_id, Reply& r) {
@@ -89,7 +88,7 @@ Result<std::vector<OutboxEntry>> ParseReadReply(Reply reply) {
     if (stream.type != Reply::Type::kArray || stream.elements.size() != 2) {
       return MakeError(Code::kInternal, "relay: unexpected XREADGROUP stream shape");
     }
-    std::optional<int64_t> sale = SaleOfStream(stream.elements[0].str);
+    std::optional<int64_t> sale = SaleOfOutboxKey(stream.elements[0].str);
     if (!sale) return MakeError(Code::kInternal, "relay: not an outbox: " + stream.elements[0].str);
     if (Status s = AppendEntries(*sale, stream.elements[1], out); !s.ok()) return s.error();
   }
@@ -204,41 +203,38 @@ OutboxRelay::OutboxRelay(const Config& config, MetricsRegistry& metrics)
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 void OutboxRelay::Start() {
-  thread_.Start(
-      "relay", [this] { Run(); }, config_.server.background_nice);
+  const PeriodicTask::Settings settings{
+      .period = std::chrono::milliseconds(0),
+      .backoff = std::chrono::milliseconds(50),
+      .max_backoff = std::chrono::milliseconds(config_.redis.reconnect_max_ms),
+      .nice = config_.server.background_nice};
+  task_.Start("relay", settings, [this] {
+    Status s = Step();
+    if (!s.ok()) Recover(s.error());
+    return s;
+  });
 }
 
-void OutboxRelay::Stop() { thread_.Stop(); }
-
-void OutboxRelay::Run() {
-  int failures = 0;
-  for (;;) {
-    if (thread_.stopping()) break;
-    Status s = Step();
-    healthy_.store(s.ok(), std::memory_order_relaxed);
-    if (s.ok()) {
-      failures = 0;
-      continue;
-    }
-    errors_.Inc();
-    spdlog::warn("relay: {} (retrying)", s.error().message);
-    // After an outage Redis may have lost groups or acks: recreate and re-read.
-    sales_.clear();
-    next_refresh_ms_ = 0;
-    read_own_pending_ = true;
-    auto delay =
-        std::min<int64_t>(config_.redis.reconnect_max_ms, int64_t{50} << std::min(failures, 8));
-    ++failures;
-    thread_.SleepUnlessStopped(std::chrono::milliseconds(delay));
-  }
+void OutboxRelay::Stop() {
+  if (!task_.IsRunning()) return;
+  task_.Stop();
   if (!batch_.entries.empty()) {
     spdlog::warn("relay: stopping with {} entries unconfirmed; they stay pending in Redis",
                  batch_.entries.size());
   }
 }
 
+void OutboxRelay::Recover(const Error& error) {
+  errors_.Inc();
+  spdlog::warn("relay: {} (retrying)", error.message);
+  // After an outage Redis may have lost groups or acks: recreate and re-read.
+  sales_.clear();
+  next_refresh_ms_ = 0;
+  read_own_pending_ = true;
+}
+
 Status OutboxRelay::Health() const {
-  if (healthy_.load(std::memory_order_relaxed)) return OkStatus();
+  if (task_.Health().ok()) return OkStatus();
   return MakeError(Code::kUnavailable, "relay cannot reach Redis or RabbitMQ");
 }
 
@@ -259,7 +255,7 @@ Status OutboxRelay::Step() {
     if (Status s = RefreshSales(); !s.ok()) return s;
   }
   if (sales_.empty()) {
-    thread_.SleepUnlessStopped(std::chrono::milliseconds(config_.relay.block_ms));
+    task_.SleepUnlessStopped(std::chrono::milliseconds(config_.relay.block_ms));
     return publisher_->Poll();
   }
   Result<std::vector<OutboxEntry>> entries = std::vector<OutboxEntry>{};
@@ -271,7 +267,7 @@ Status OutboxRelay::Step() {
     next_claim_ms_ = NowSteadyMs() + std::max<int64_t>(config_.relay.claim_idle_ms / 2, 1);
   } else {
     if (const int64_t wait = linger_until_ms_ - NowSteadyMs(); wait > 0) {
-      thread_.SleepUnlessStopped(std::chrono::milliseconds(wait));
+      task_.SleepUnlessStopped(std::chrono::milliseconds(wait));
     }
     entries = ReadEntries();
     if (entries.ok()) {
@@ -381,7 +377,7 @@ Status OutboxRelay::RemoveFromStreams() {
   std::map<int64_t, std::vector<std::string>> ids;
   for (const OutboxEntry& e : batch_.entries) ids[e.sale_id].push_back(e.id);
   // In transactions of at most kRemoveChunk ids: Redis runs each transaction without
-  // interruption, and one of 500 ids held every purchase script back for about 1 ms.
+  // interruption, so every purchase script waits for the whole of one.
   constexpr size_t kRemoveChunk = 100;
   std::vector<std::vector<std::string>> cmds;
   for (const auto& [sale, list] : ids) {

@@ -3,23 +3,19 @@
 // controlling thread. An entry leaves its stream (XACK + XDEL) only after RabbitMQ has
 // confirmed the batch that carries it, so every reservation reaches the queue at least
 // once through any Redis or RabbitMQ outage, and a crashed relay's entries are claimed by
-// the others. Stream and message formats: seckill/keys.h.
+// the others. Stream and message formats: contracts/keys.h.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
-#include "common/background_thread.h"
 #include "common/config.h"
 #include "common/held_work.h"
 #include "common/metrics.h"
+#include "common/periodic_task.h"
 #include "common/result.h"
 #include "infra/amqp/connection.h"
 #include "infra/redis/reply.h"
@@ -48,7 +44,7 @@ Result<std::vector<OutboxEntry>> ParseReadReply(redis::Reply reply);
 // Parses the entries of an XAUTOCLAIM reply on the outbox of `sale_id`.
 Result<std::vector<OutboxEntry>> ParseClaimReply(int64_t sale_id, redis::Reply reply);
 
-// The reservation JSON object of a well-formed entry (seckill/keys.h), written out.
+// The reservation JSON object of a well-formed entry (contracts/keys.h), written out.
 // kInvalidArgument naming the problem when a field is missing or invalid.
 Result<std::string> ReservationJson(const OutboxEntry& entry);
 
@@ -59,7 +55,7 @@ struct OutboxMessages {
   uint64_t malformed = 0;     // entries parked in the dead-letter queue
 };
 // The messages for `entries`: the well-formed ones in order, packed into reservation
-// messages (seckill/keys.h) of at most `per_message` to topology.queue through
+// messages (contracts/keys.h) of at most `per_message` to topology.queue through
 // topology.exchange; each malformed one as a DeadLetterMessage. Deleted entries (no
 // fields) are skipped.
 OutboxMessages PackEntries(const std::vector<OutboxEntry>& entries, const amqp::Topology& topology,
@@ -78,7 +74,8 @@ class OutboxRelay {
   OutboxRelay(const OutboxRelay&) = delete;
   OutboxRelay& operator=(const OutboxRelay&) = delete;
 
-  // Starts the relay thread. Call once.
+  // Starts the relay thread: rounds back to back (each waits up to relay.block_ms for new
+  // entries); after a failure 50 ms, doubling up to redis.reconnect_max_ms. Call once.
   void Start();
   // Lets the batch in flight finish (published and removed from its stream, or left
   // pending for the next run if a dependency is down), then joins the thread. Idempotent.
@@ -98,8 +95,9 @@ class OutboxRelay {
     bool published = false;
   };
 
-  void Run();
   Status Step();
+  // After a failed Step: counts and logs it, and forgets what an outage may have undone.
+  void Recover(const Error& error);
   Status EnsureConnected();
   Status RefreshSales();
   Result<std::vector<OutboxEntry>> ReadEntries();
@@ -108,7 +106,6 @@ class OutboxRelay {
   Status Publish();
   Status RemoveFromStreams();
 
-  std::atomic<bool> healthy_{true};
   HeldWork held_;
   const Config config_;
   const amqp::ConnectOptions amqp_options_;
@@ -129,7 +126,7 @@ class OutboxRelay {
   Counter& errors_;
   Gauge& backlog_;
 
-  BackgroundThread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace minishop::seckill

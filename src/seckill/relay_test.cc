@@ -4,12 +4,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "seckill/keys.h"
-#include "seckill/reservation_wire.h"
+#include "contracts/keys.h"
+#include "contracts/reservation_wire.h"
 
 namespace minishop::seckill {
 namespace {
 
+using contracts::OutboxKey;
+using contracts::ReservationRecord;
+using contracts::ReservationWireJson;
 using redis::Reply;
 
 Reply Str(std::string s) {

@@ -7,15 +7,20 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "contracts/keys.h"
 #include "harness/servers.h"
 #include "infra/redis/sync_client.h"
-#include "seckill/keys.h"
 #include "seckill/seckill_service.h"
 
 namespace minishop::seckill {
 namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using contracts::BuyersKey;
+using contracts::MetaKey;
+using contracts::OutboxKey;
+using contracts::StatusKey;
+using contracts::StockKey;
 
 class SeckillIntegrationTest : public ::testing::Test {
  protected:

@@ -8,16 +8,17 @@
 #include <optional>
 
 #include "common/clock.h"
-#include "seckill/keys.h"
+#include "contracts/keys.h"
+#include "contracts/sale_scripts.h"
 
 namespace minishop::seckill {
 namespace {
 const redis::Script& PurchaseScript() {
-  static const redis::Script script(kPurchaseLua);
+  static const redis::Script script(contracts::PurchaseLua());
   return script;
 }
 const redis::Script& StatusScript() {
-  static const redis::Script script(kOrderStatusLua);
+  static const redis::Script script(contracts::OrderStatusLua());
   return script;
 }
 }  // namespace
@@ -30,8 +31,6 @@ std::string_view Number(int64_t v, char (&buf)[20]) {
 }  // namespace
 
 SaleKeys::SaleKeys(int64_t sale_id) {
-  static constexpr std::string_view kSuffixes[5] = {":meta", ":stock", ":buyers", ":status",
-                                                    ":outbox"};
   auto append = [](char* p, std::string_view s) {
     std::memcpy(p, s.data(), s.size());
     return p + s.size();
@@ -40,12 +39,12 @@ SaleKeys::SaleKeys(int64_t sale_id) {
   const std::string_view id = Number(sale_id, id_buf);
   id_size_ = id.size();
   char* p = keys_buf_;
-  for (size_t i = 0; i < std::size(kSuffixes); ++i) {
+  for (size_t i = 0; i < kKeys; ++i) {
     char* start = p;
-    p = append(p, "ms:{s");
+    p = append(p, contracts::kSaleKeyPrefix);
     p = append(p, id);
-    p = append(p, "}");
-    p = append(p, kSuffixes[i]);
+    p = append(p, contracts::kSaleTagEnd);
+    p = append(p, contracts::kPurchaseKeySuffixes[i]);
     keys_[i] = std::string_view(start, static_cast<size_t>(p - start));
   }
 }
@@ -200,8 +199,8 @@ void SeckillService::SendBatches() {
 boost::asio::awaitable<Result<ReservationStatus>> SeckillService::Status(int64_t sale_id,
                                                                          int64_t user_id) {
   std::vector<std::string> keys;
-  keys.push_back(StatusKey(sale_id));
-  keys.push_back(MetaKey(sale_id));
+  keys.push_back(contracts::StatusKey(sale_id));
+  keys.push_back(contracts::MetaKey(sale_id));
   std::vector<std::string> args(1, std::to_string(user_id));
   Result<redis::Reply> reply =
       co_await redis_.Eval(StatusScript(), std::move(keys), std::move(args));

@@ -4,6 +4,7 @@
 // sale that the loop gathered in one iteration. Call only from the owning loop.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +18,7 @@
 
 #include "common/metrics.h"
 #include "common/result.h"
+#include "contracts/sale_scripts.h"
 #include "infra/redis/async_client.h"
 #include "seckill/purchase_script.h"
 #include "seckill/seckill_api.h"
@@ -27,8 +29,9 @@ namespace minishop::seckill {
 // Parses "awaiting_payment:<order_id>" (or a bare "pending").
 ReservationStatus ParseStatus(std::string reservation_id, std::string_view value);
 
-// A sale's five keys (seckill/keys.h) rendered into a fixed buffer inside the object:
-// building them allocates nothing. The views stay valid while the object lives.
+// The purchase script's KEYS for a sale (contracts::kPurchaseKeySuffixes) rendered into a
+// fixed buffer inside the object: building them allocates nothing. The views stay valid
+// while the object lives.
 class SaleKeys {
  public:
   explicit SaleKeys(int64_t sale_id);
@@ -36,12 +39,22 @@ class SaleKeys {
   SaleKeys& operator=(const SaleKeys&) = delete;
 
   redis::ArgViews keys() const { return keys_; }
-  std::string_view id() const { return keys_[0].substr(5, id_size_); }
+  std::string_view id() const {
+    return keys_[0].substr(contracts::kSaleKeyPrefix.size(), id_size_);
+  }
 
  private:
+  static constexpr size_t kKeys = contracts::kPurchaseKeySuffixes.size();
+  // Prefix, an id of at most 20 characters, tag end and the longest suffix.
+  static constexpr size_t kMaxKeySize =
+      contracts::kSaleKeyPrefix.size() + 20 + contracts::kSaleTagEnd.size() +
+      std::ranges::max(contracts::kPurchaseKeySuffixes, {}, [](std::string_view s) {
+        return s.size();
+      }).size();
+
   size_t id_size_ = 0;
-  char keys_buf_[5 * (5 + 20 + 1 + 7)];  // "ms:{s" id "}" ":outbox" at most
-  std::array<std::string_view, 5> keys_;
+  char keys_buf_[kKeys * kMaxKeySize];
+  std::array<std::string_view, kKeys> keys_;
 };
 
 // The purchases of one sale gathered during one loop iteration: one script call. ARGV is

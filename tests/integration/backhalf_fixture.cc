@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "contracts/keys.h"
 #include "harness/servers.h"
 #include "infra/amqp/consumer.h"
 #include "infra/pg/migrate.h"
-#include "seckill/keys.h"
 
 namespace minishop::testing {
 
@@ -71,7 +71,7 @@ std::string ReservationId(int64_t sale, int64_t user, int n) {
 }
 
 std::vector<std::string> OutboxXadd(int64_t sale, int64_t user, int n) {
-  return {"XADD", seckill::OutboxKey(sale), "*", "rid", ReservationId(sale, user, n),
+  return {"XADD", contracts::OutboxKey(sale), "*", "rid", ReservationId(sale, user, n),
           "sale", std::to_string(sale), "user", std::to_string(user), "qty", "1",
           "price", "100", "ts", "1700000000000", "tp",
           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"};

@@ -29,7 +29,7 @@ std::unique_ptr<pg::Connection> PrepareDatabase(const std::string& name,
 // A client of the shared Redis; FLUSHALL first when `flush`.
 std::unique_ptr<redis::SyncClient> RedisClient(bool flush);
 
-// The reservation id of the n-th reservation of `user` in `sale` (seckill/keys.h).
+// The reservation id of the n-th reservation of `user` in `sale` (contracts/keys.h).
 std::string ReservationId(int64_t sale, int64_t user, int n);
 // XADD of a well-formed outbox entry for that reservation (qty 1, price 100).
 std::vector<std::string> OutboxXadd(int64_t sale, int64_t user, int n);

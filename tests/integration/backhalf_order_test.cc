@@ -9,11 +9,11 @@
 #include <thread>
 
 #include "common/metrics.h"
+#include "contracts/keys.h"
 #include "harness/servers.h"
 #include "infra/amqp/publisher.h"
 #include "integration/backhalf_fixture.h"
 #include "order/order_worker.h"
-#include "seckill/keys.h"
 #include "seckill/relay.h"
 
 namespace minishop::testing {
@@ -35,7 +35,7 @@ amqp::Message ToQueue(const Config& config, std::string body) {
 bool StatusesMatch(pg::Connection& db, redis::SyncClient& redis, int64_t sale) {
   auto rows = db.Exec("SELECT reservation_id, status || ':' || id FROM orders WHERE sale_id = $1",
                       {std::to_string(sale)});
-  auto hash = redis.Command({"HGETALL", seckill::StatusKey(sale)});
+  auto hash = redis.Command({"HGETALL", contracts::StatusKey(sale)});
   if (!rows.ok() || !hash.ok()) return false;
   std::map<std::string, std::string> cached;
   for (size_t i = 0; i + 1 < hash->elements.size(); i += 2) {
@@ -137,7 +137,7 @@ TEST(BackhalfOrderTest, OutboxEntriesBecomeOrdersEndToEnd) {
   auto db = PrepareDatabase("end_to_end", {10, 11}, 400);
   ASSERT_NE(db, nullptr);
   auto redis = RedisClient(/*flush=*/true);
-  ASSERT_TRUE(redis->Command({"SADD", seckill::kActiveSalesKey, "10", "11"}).ok());
+  ASSERT_TRUE(redis->Command({"SADD", contracts::kActiveSalesKey, "10", "11"}).ok());
   std::vector<std::vector<std::string>> xadds;
   for (int u = 1; u <= 400; ++u) xadds.push_back(OutboxXadd(u % 2 == 0 ? 10 : 11, u, 1));
   ASSERT_TRUE(redis->Pipeline(xadds).ok());

@@ -9,16 +9,16 @@
 #include <thread>
 
 #include "common/metrics.h"
+#include "contracts/keys.h"
 #include "harness/servers.h"
 #include "infra/amqp/connection.h"
 #include "integration/backhalf_fixture.h"
-#include "seckill/keys.h"
 #include "seckill/relay.h"
 
 namespace minishop::testing {
 namespace {
 
-using seckill::OutboxKey;
+using contracts::OutboxKey;
 
 // The reservation ids carried by `deliveries` (each an array of reservations).
 std::set<std::string> ReservationIds(const std::vector<amqp::Delivery>& deliveries) {
@@ -35,7 +35,7 @@ std::set<std::string> ReservationIds(const std::vector<amqp::Delivery>& deliveri
 // True when the outbox of `sale` holds no entry and nothing is pending in group relay.
 bool Drained(redis::SyncClient& redis, int64_t sale) {
   auto len = redis.Command({"XLEN", OutboxKey(sale)});
-  auto pending = redis.Command({"XPENDING", OutboxKey(sale), seckill::kRelayGroup});
+  auto pending = redis.Command({"XPENDING", OutboxKey(sale), contracts::kRelayGroup});
   return len.ok() && len->integer == 0 && pending.ok() && !pending->elements.empty() &&
          pending->elements[0].integer == 0;
 }
@@ -50,7 +50,7 @@ Status AddEntries(redis::SyncClient& redis, int64_t sale, int first_user, int co
 TEST(BackhalfRelayTest, PublishesEveryEntryOfEverySaleAndEmptiesTheStreams) {
   Config config = BackhalfConfig("relay_all");
   auto redis = RedisClient(/*flush=*/true);
-  ASSERT_TRUE(redis->Command({"SADD", seckill::kActiveSalesKey, "1", "2"}).ok());
+  ASSERT_TRUE(redis->Command({"SADD", contracts::kActiveSalesKey, "1", "2"}).ok());
   ASSERT_TRUE(AddEntries(*redis, 1, 1, 1000).ok());
   ASSERT_TRUE(AddEntries(*redis, 2, 1, 1000).ok());
 
@@ -69,7 +69,7 @@ TEST(BackhalfRelayTest, PublishesEveryEntryOfEverySaleAndEmptiesTheStreams) {
 TEST(BackhalfRelayTest, LosesNothingThroughABrokerRestart) {
   Config config = BackhalfConfig("relay_restart");
   auto redis = RedisClient(/*flush=*/true);
-  ASSERT_TRUE(redis->Command({"SADD", seckill::kActiveSalesKey, "3"}).ok());
+  ASSERT_TRUE(redis->Command({"SADD", contracts::kActiveSalesKey, "3"}).ok());
   MetricsRegistry metrics;
   seckill::OutboxRelay relay(config, metrics);
   relay.Start();
@@ -102,12 +102,12 @@ TEST(BackhalfRelayTest, LosesNothingThroughABrokerRestart) {
 TEST(BackhalfRelayTest, ClaimsEntriesLeftPendingByADeadConsumer) {
   Config config = BackhalfConfig("relay_claim");
   auto redis = RedisClient(/*flush=*/true);
-  ASSERT_TRUE(redis->Command({"SADD", seckill::kActiveSalesKey, "4"}).ok());
-  ASSERT_TRUE(redis->Command({"XGROUP", "CREATE", OutboxKey(4), seckill::kRelayGroup, "0",
+  ASSERT_TRUE(redis->Command({"SADD", contracts::kActiveSalesKey, "4"}).ok());
+  ASSERT_TRUE(redis->Command({"XGROUP", "CREATE", OutboxKey(4), contracts::kRelayGroup, "0",
                               "MKSTREAM"}).ok());
   ASSERT_TRUE(AddEntries(*redis, 4, 1, 50).ok());
   // A relay that read these entries and died before publishing them.
-  auto read = redis->Command({"XREADGROUP", "GROUP", seckill::kRelayGroup, "crashed-relay",
+  auto read = redis->Command({"XREADGROUP", "GROUP", contracts::kRelayGroup, "crashed-relay",
                               "COUNT", "100", "STREAMS", OutboxKey(4), ">"});
   ASSERT_TRUE(read.ok());
 
@@ -124,7 +124,7 @@ TEST(BackhalfRelayTest, ClaimsEntriesLeftPendingByADeadConsumer) {
 TEST(BackhalfRelayTest, ParksMalformedEntriesInTheDeadLetterQueue) {
   Config config = BackhalfConfig("relay_malformed");
   auto redis = RedisClient(/*flush=*/true);
-  ASSERT_TRUE(redis->Command({"SADD", seckill::kActiveSalesKey, "5"}).ok());
+  ASSERT_TRUE(redis->Command({"SADD", contracts::kActiveSalesKey, "5"}).ok());
   ASSERT_TRUE(redis->Command(OutboxXadd(5, 1, 1)).ok());
   ASSERT_TRUE(redis->Command({"XADD", OutboxKey(5), "*", "rid", "5-2-1", "sale", "5"}).ok());
   ASSERT_TRUE(redis->Command(OutboxXadd(5, 3, 1)).ok());
@@ -149,7 +149,7 @@ TEST(BackhalfRelayTest, KeepsEveryEntryWhileTheBrokerIsDown) {
   Config config = BackhalfConfig("relay_down");
   config.amqp.port = 1;  // nothing listens
   auto redis = RedisClient(/*flush=*/true);
-  ASSERT_TRUE(redis->Command({"SADD", seckill::kActiveSalesKey, "6"}).ok());
+  ASSERT_TRUE(redis->Command({"SADD", contracts::kActiveSalesKey, "6"}).ok());
   ASSERT_TRUE(AddEntries(*redis, 6, 1, 5).ok());
   MetricsRegistry metrics;
   seckill::OutboxRelay relay(config, metrics);

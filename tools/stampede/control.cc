@@ -182,9 +182,9 @@ Settled WaitSettled(const Api& api, int64_t sale_id, double timeout_s) {
       }
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
-    // Each stats call reads every order and buyer of the sale (over 0.5 s of server and
-    // PostgreSQL work for 300,000 orders): polling back to back would slow the very catch-up
-    // it waits for, so the pause grows with the call.
+    // Each stats call reads every order and buyer of the sale, so it costs the server and
+    // PostgreSQL in proportion to the sale: polling back to back would slow the very
+    // catch-up it waits for, so the pause grows with the call.
     std::this_thread::sleep_for(std::max<std::chrono::steady_clock::duration>(
         std::chrono::milliseconds(100), 3 * took));
   }

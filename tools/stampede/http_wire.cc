@@ -188,9 +188,9 @@ asio::awaitable<bool> Connection::Exchange(std::string_view request, ParsedRespo
     Close();
     co_return false;
   }
-  // Small to start with (answers here are well under 1 KB; it doubles when one is not):
-  // 16 KB for each of 10,000 new connections was 160 MB to fault in and zero during the
-  // first requests of a phase.
+  // Small to start with (answers here are well under 1 KB; it doubles when one is not): a
+  // phase opens thousands of connections at once, and every byte of their buffers is
+  // memory to fault in and zero during its first requests.
   if (in_.size() < 2048) in_.resize(2048);
   for (;;) {
     size_t consumed = 0;

@@ -89,8 +89,7 @@ bool Settings(const Flags& f, const std::string& url, RunSettings& run, Url& par
   run.host_header = parsed.host + ":" + std::to_string(parsed.port);
   run.threads = f.threads;
   // Each source address has ~28,000 ports towards the server; connect's search for a free
-  // one slows down long before they run out (with 4 addresses, 60,000 connections starved
-  // the generator: purchase throughput a third of what 16 gave).
+  // one slows down long before they run out, so each address serves a few thousand.
   const int sources = f.sources > 0 ? f.sources : std::clamp((f.connections + f.hold + 3999) / 4000, 4, 64);
   if (address.is_v4()) run.sources = LoopbackSources(sources);
   run.progress = !f.quiet;

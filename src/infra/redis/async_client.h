@@ -116,7 +116,7 @@ class AsyncClient {
   // While sent commands await replies on a busy loop, runs ReadAvailable from a posted
   // handler, again after each batch of queued handlers. Under load the socket's readiness
   // event (like a timer's) queues behind every ready client connection of the loop: one
-  // sweep over all of them, hundreds of ms at 10,000 connections. A posted handler runs
+  // sweep over all of them, which grows with the connections. A posted handler runs
   // after the handlers already queued instead, so replies arrive within about one batch
   // of events. On an idle loop the reactor wakes the read loop first.
   void SchedulePoll();

@@ -38,9 +38,9 @@ redisReplyObjectFunctions* ReplyBuilder();
 enum class ReplyParse { kDone, kNeedMore, kBad };
 ReplyParse ParseReply(std::string_view data, Reply& out, size_t& consumed);
 
-// Reading a whole hash without blocking Redis: HGETALL of a sale's status hash (hundreds of
-// thousands of fields) held every other client for ~250 ms; HSCAN pages of
-// kHashScanCount fields each take well under a millisecond. A field may come twice (the
+// Reading a whole hash without blocking Redis: HGETALL of a sale's status hash (a field per
+// reservation and per buyer) holds every other client until the whole hash is written out;
+// HSCAN pages of kHashScanCount fields each hold them briefly. A field may come twice (the
 // hash was resized between pages): callers keep the last value.
 inline constexpr const char* kHashScanCount = "1000";
 // The HSCAN command for the page at `cursor` ("0" first).

@@ -11,7 +11,7 @@
 
 #include "common/json_text.h"
 
-namespace minishop::seckill {
+namespace minishop::contracts {
 
 struct ReservationRecord {
   std::string reservation_id;
@@ -26,8 +26,8 @@ struct ReservationRecord {
 // Throws nlohmann::json::type_error for a string that is not UTF-8, unless
 // `replace_invalid_utf8` (then such bytes become U+FFFD). The usual record (ids and a
 // traceparent in plain ASCII) is written directly, byte for byte what the library writes,
-// in one allocation: the library's object for it cost ~46 allocations, the relay's largest
-// share per reservation.
+// in one allocation: the library's object allocates for every member and value, and the
+// relay writes one per reservation.
 inline std::string ReservationWireJson(const ReservationRecord& r, bool replace_invalid_utf8) {
   if (!IsPlainJsonText(r.reservation_id) || !IsPlainJsonText(r.traceparent)) {
     nlohmann::ordered_json j = {{"reservation_id", r.reservation_id},
@@ -58,4 +58,4 @@ inline std::string ReservationWireJson(const ReservationRecord& r, bool replace_
   return out;
 }
 
-}  // namespace minishop::seckill
+}  // namespace minishop::contracts
