@@ -101,9 +101,9 @@ TEST(SplitTest, StampedeThroughNginxSellsEveryUnitExactlyOnceToDistinctUsers) {
   };
   const double before = seen();
   ApiResponse internal = s.Call(http::verb::get, "/internal/v1/seckill/sales/1/reservation?user=1");
-  EXPECT_NE(internal.status, 0);
-  EXPECT_EQ(seen(), before) << "nginx passed /internal/ to a gateway (answer " << internal.status
-                            << ")";
+  EXPECT_EQ(internal.status, 404) << internal.body.dump();
+  EXPECT_EQ(internal.body["error"]["code"], "not_found") << internal.body.dump();
+  EXPECT_EQ(seen(), before) << "nginx passed /internal/ to a gateway";
   auto exit_code = s.Terminate();
   ASSERT_TRUE(exit_code.ok());
   EXPECT_EQ(*exit_code, 0) << "SIGTERM must drain and exit 0, gateways first";
