@@ -164,7 +164,7 @@ void BM_PurchaseBatchCommand(benchmark::State& state) {
   std::string out;
   for (auto _ : state) {
     minishop::seckill::PurchaseBatch batch(42);
-    for (int64_t i = 0; i < n; ++i) batch.Add(123456 + i, 1, traceparent, {});
+    for (int64_t i = 0; i < n; ++i) batch.Add(123456 + i, 1, traceparent, {}, {});
     out.clear();
     minishop::redis::AppendEval(out, "EVALSHA", script.sha1, batch.keys(), batch.args());
     benchmark::DoNotOptimize(out.data());

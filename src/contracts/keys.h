@@ -28,7 +28,9 @@
 //                                <reservation_id> -> "pending" | "failed"
 //                                  | "<state>:<order_id>" (awaiting_payment, paid, cancelled
 //                                    or expired)
-//     W seckill purchase script (pending); order worker (<state>:<order_id> once the order is
+//                                k:<user_id>:<idempotency key> -> the reservation made
+//                                  with that key (never changes)
+//     W seckill purchase script (pending, k:); order worker (<state>:<order_id> once the order is
 //       written, failed when voided, pending again when readmitted); the stock return
 //       (cancelled or expired: lifecycle jobs, gateway cancel); gateway pay (paid);
 //       inventory repair

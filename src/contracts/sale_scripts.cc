@@ -18,8 +18,13 @@ end
 
 std::string PurchaseLua() {
   return R"lua(
-local n = (#ARGV - 1) / 3
+local n = (#ARGV - 1) / 4
 local out = {}
+local function earlier(i)
+  local key = ARGV[4 * i + 1]
+  if key == '' then return false end
+  return redis.call('HGET', KEYS[4], 'k:' .. ARGV[4 * i - 2] .. ':' .. key)
+end
 local meta = redis.call('HMGET', KEYS[1], 'start_ms', 'end_ms', 'limit', 'price_cents')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -28,26 +33,35 @@ if not meta[1] then whole = {-1}
 elseif now < tonumber(meta[1]) then whole = {3, now}
 elseif now >= tonumber(meta[2]) then whole = {4, now} end
 if whole then
-  for i = 1, n do out[i] = whole end
+  for i = 1, n do
+    local rid = meta[1] and earlier(i)
+    if rid then out[i] = {6, tonumber(redis.call('GET', KEYS[2]) or '0'), rid, now}
+    else out[i] = whole end
+  end
   return out
 end
 local limit = tonumber(meta[3])
 local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
 for i = 1, n do
-  local user, qty_text = ARGV[3 * i - 1], ARGV[3 * i]
+  local user, qty_text, key = ARGV[4 * i - 2], ARGV[4 * i - 1], ARGV[4 * i + 1]
   local qty = tonumber(qty_text)
-  local bought = tonumber(redis.call('HGET', KEYS[3], user) or '0')
-  if bought + qty > limit then out[i] = {2, bought}
-  elseif stock <= 0 then out[i] = {1, stock}
-  elseif stock < qty then out[i] = {5, stock}
+  local rid = earlier(i)
+  if rid then out[i] = {6, stock, rid, now}
   else
-    stock = redis.call('DECRBY', KEYS[2], qty)
-    redis.call('HINCRBY', KEYS[3], user, qty)
-    local rid = ARGV[1] .. '-' .. user .. '-' .. (bought + 1)
-    redis.call('HSET', KEYS[4], rid, 'pending', 'u:' .. user, rid)
-    redis.call('XADD', KEYS[5], '*', 'rid', rid, 'sale', ARGV[1], 'user', user, 'qty', qty_text,
-               'price', meta[4], 'ts', now, 'tp', ARGV[3 * i + 1])
-    out[i] = {0, stock, rid, now}
+    local bought = tonumber(redis.call('HGET', KEYS[3], user) or '0')
+    if bought + qty > limit then out[i] = {2, bought}
+    elseif stock <= 0 then out[i] = {1, stock}
+    elseif stock < qty then out[i] = {5, stock}
+    else
+      stock = redis.call('DECRBY', KEYS[2], qty)
+      redis.call('HINCRBY', KEYS[3], user, qty)
+      rid = ARGV[1] .. '-' .. user .. '-' .. (bought + 1)
+      redis.call('HSET', KEYS[4], rid, 'pending', 'u:' .. user, rid)
+      if key ~= '' then redis.call('HSET', KEYS[4], 'k:' .. user .. ':' .. key, rid) end
+      redis.call('XADD', KEYS[5], '*', 'rid', rid, 'sale', ARGV[1], 'user', user, 'qty', qty_text,
+                 'price', meta[4], 'ts', now, 'tp', ARGV[4 * i])
+      out[i] = {0, stock, rid, now}
+    end
   end
 end
 return out

@@ -23,13 +23,18 @@ namespace minishop::contracts {
 // clock), the per-user limit and the stock, then takes the units, records the buyer, marks
 // the reservation pending and XADDs it to the outbox. One call carries the purchases of
 // one sale that an event loop gathered in one iteration, decided one after the other in
-// ARGV order.
+// ARGV order. A purchase that carries the shopper's Idempotency-Key is recorded under it
+// (status hash field `k:<user>:<key>` → reservation id), and a later purchase with the
+// same user and key gets that reservation back instead of a second one: a retry after an
+// answer that was lost or timed out cannot buy twice, even after sell-out or the end.
 // KEYS: meta, stock, buyers, status, outbox (kPurchaseKeySuffixes).
-// ARGV: sale_id, then user_id, qty, traceparent of each purchase.
+// ARGV: sale_id, then user_id, qty, traceparent, idempotency key ("" for none) of each
+// purchase.
 // Reply: one array per purchase, in order: {0, stock_left, reservation_id, now_ms}
-// reserved · {1, stock_left} sold out · {2, units_already} limit reached · {3, now_ms}
-// not started · {4, now_ms} ended · {5, stock_left} fewer units left than asked · {-1}
-// no meta key (an unknown sale, or one whose Redis state is lost or being rebuilt).
+// reserved · {6, stock_left, reservation_id, now_ms} reserved earlier under this key ·
+// {1, stock_left} sold out · {2, units_already} limit reached · {3, now_ms} not started ·
+// {4, now_ms} ended · {5, stock_left} fewer units left than asked · {-1} no meta key (an
+// unknown sale, or one whose Redis state is lost or being rebuilt).
 std::string PurchaseLua();
 inline constexpr std::array<std::string_view, 5> kPurchaseKeySuffixes = {
     kMetaSuffix, kStockSuffix, kBuyersSuffix, kStatusSuffix, kOutboxSuffix};

@@ -2,6 +2,7 @@
 // and purchases that carry an Idempotency-Key.
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/clock.h"
 #include "gateway/gateway.h"
 #include "gateway/http_errors.h"
 #include "gateway/purchase_keys.h"
@@ -55,7 +56,7 @@ asio::awaitable<Result<net::Response>> Gateway::CancelOrder(Call& call) {
 }
 
 asio::awaitable<Result<net::Response>> Gateway::Transition(Call& call, bool pay) {
-  Result<std::optional<std::string>> key = IdempotencyKeyOf(call.request);
+  Result<std::optional<std::string>> key = net::IdempotencyKeyOf(call.request);
   if (!key.ok()) co_return key.error();
   if (pay && !key->has_value())
     co_return MakeError(Code::kInvalidArgument, "paying needs an Idempotency-Key header");
@@ -100,54 +101,70 @@ asio::awaitable<Result<net::Response>> Gateway::ReplayDeadLetters(Call& call) {
   co_return Json(http::status::ok, *replayed);
 }
 
+// The purchase's key in Redis holds one of: "started:<fingerprint>:<epoch ms>" while an
+// attempt runs; "unknown:<fingerprint>" after an attempt whose outcome the shopper could not
+// learn (a 5xx: Redis or the seckill service timed out, or broke after the request was
+// sent); or the final answer {"f": fingerprint, "s": status, "b": body}. A retry of an
+// unknown outcome (or of an attempt that vanished with its gateway) runs the purchase
+// again with the key and without the local sold-out flag: the purchase script returns the
+// reservation made under the key, if any, so the shopper buys once (docs/decisions.md,
+// "Idempotency-Key on a purchase").
 asio::awaitable<Result<net::Response>> Gateway::KeyedPurchase(Call& call, std::string key) {
+  // An attempt older than this has lost its gateway (calls end within seconds).
+  constexpr int64_t kAbandonedAfterMs = 30'000;
   const int64_t sale_id = call.ids[0];
   const net::Request& request = call.request;
   const std::string name = PurchaseKeyName(sale_id, call.caller.user_id, key);
   const std::string fingerprint =
       RequestFingerprint("purchase:" + std::to_string(sale_id), request.message.body());
-  std::vector<std::string> claim;
-  claim.push_back("SET");
-  claim.push_back(name);
-  claim.push_back("started:" + fingerprint);
-  claim.push_back("NX");
-  claim.push_back("PX");
-  claim.push_back("30000");
+  const std::string ttl = std::to_string(shared_.config.order.idempotency_ttl_s);
+  const int64_t now_ms = NowEpochMs();
+  const std::string started = "started:" + fingerprint + ":" + std::to_string(now_ms);
+  std::vector<std::string> claim = {"SET", name, started, "NX", "EX", ttl};
   Result<redis::Reply> claimed = co_await redis_.Command(std::move(claim), asio::use_awaitable);
   if (!claimed.ok()) co_return claimed.error();
+  bool outcome_unknown = false;
   if (claimed->is_nil()) {
-    std::vector<std::string> get;
-    get.push_back("GET");
-    get.push_back(name);
+    std::vector<std::string> get = {"GET", name};
     Result<redis::Reply> stored = co_await redis_.Command(std::move(get), asio::use_awaitable);
     if (!stored.ok()) co_return stored.error();
     if (stored->is_nil()) co_return InProgress();
     const std::string& value = stored->str;
-    if (value.rfind("started:", 0) == 0)
-      co_return value.substr(8) == fingerprint ? Result<net::Response>(InProgress())
-                                               : Result<net::Response>(KeyReused());
-    nlohmann::json saved = nlohmann::json::parse(value, nullptr, false);
-    if (saved.is_discarded() || !saved.is_object()) co_return InProgress();
-    if (saved.value("f", "") != fingerprint) co_return KeyReused();
-    co_return Replay(saved.value("s", 500), saved.value("b", ""));
+    if (value.rfind("started:", 0) == 0 || value.rfind("unknown:", 0) == 0) {
+      const std::string_view rest = std::string_view(value).substr(8);
+      if (rest.substr(0, fingerprint.size()) != fingerprint) co_return KeyReused();
+      if (value[0] == 's') {
+        const int64_t since =
+            std::strtoll(std::string(rest.substr(fingerprint.size() + 1)).c_str(), nullptr, 10);
+        if (now_ms - since < kAbandonedAfterMs) co_return InProgress();
+      }
+      outcome_unknown = true;
+      std::vector<std::string> take = {"SET", name, started, "XX", "EX", ttl};
+      Result<redis::Reply> taken = co_await redis_.Command(std::move(take), asio::use_awaitable);
+      if (!taken.ok()) co_return taken.error();
+    } else {
+      nlohmann::json saved = nlohmann::json::parse(value, nullptr, false);
+      if (saved.is_discarded() || !saved.is_object()) co_return InProgress();
+      if (saved.value("f", "") != fingerprint) co_return KeyReused();
+      co_return Replay(saved.value("s", 500), saved.value("b", ""));
+    }
   }
-  Result<net::Response> result = co_await AdmitPurchase(call);
+  Result<net::Response> result = co_await AdmitPurchase(call, key, !outcome_unknown);
   net::Response answer = result.ok() ? std::move(*result)
                                      : ErrorResponse(result.error(), request.message.version());
+  const int status = answer.result_int();
   std::vector<std::string> finish;
-  if (IsFinalPurchaseAnswer(answer.result_int())) {
-    nlohmann::json saved = {{"f", fingerprint}, {"s", answer.result_int()}, {"b", answer.body()}};
-    finish.push_back("SET");
-    finish.push_back(name);
-    finish.push_back(saved.dump());
-    finish.push_back("EX");
-    finish.push_back(std::to_string(shared_.config.order.idempotency_ttl_s));
+  if (IsFinalPurchaseAnswer(status)) {
+    nlohmann::json saved = {{"f", fingerprint}, {"s", status}, {"b", answer.body()}};
+    finish = {"SET", name, saved.dump(), "EX", ttl};
+  } else if (outcome_unknown || status >= 500) {
+    finish = {"SET", name, "unknown:" + fingerprint, "EX", ttl};
   } else {
-    finish.push_back("DEL");
-    finish.push_back(name);
+    // Refused before anything was reserved (429, 425, ...): a retry starts afresh.
+    finish = {"DEL", name};
   }
-  // If this write fails, the claim expires and a retry runs the purchase again, which the
-  // per-user limit answers truthfully.
+  // If this write fails, the "started" claim stays and a retry after kAbandonedAfterMs
+  // resolves the outcome through the purchase script.
   (void)co_await redis_.Command(std::move(finish), asio::use_awaitable);
   co_return answer;
 }

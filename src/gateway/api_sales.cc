@@ -78,26 +78,32 @@ asio::awaitable<Result<net::Response>> Gateway::GetSale(Call& call) {
 
 asio::awaitable<Result<net::Response>> Gateway::Purchase(Call& call) {
   if (call.request.message.count("Idempotency-Key") != 0) {
-    Result<std::optional<std::string>> key = IdempotencyKeyOf(call.request);
+    Result<std::optional<std::string>> key = net::IdempotencyKeyOf(call.request);
     if (!key.ok()) co_return key.error();
     co_return co_await KeyedPurchase(call, std::move(**key));
   }
-  co_return co_await AdmitPurchase(call);
+  co_return co_await AdmitPurchase(call, {}, true);
 }
 
-asio::awaitable<Result<net::Response>> Gateway::AdmitPurchase(Call& call) {
+asio::awaitable<Result<net::Response>> Gateway::AdmitPurchase(Call& call,
+                                                              std::string_view idempotency_key,
+                                                              bool consult_flag) {
   Result<int64_t> qty = QuantityOf(call.request);
   if (!qty.ok()) co_return qty.error();
   const int64_t sale_id = call.ids[0];
   // What the service knows without I/O first: a post-sell-out request then costs no
   // traceparent, no Redis work and no hop.
-  if (std::optional<Error> quick = services_.seckill.QuickAnswer(sale_id, *qty))
-    co_return std::move(*quick);
+  if (consult_flag) {
+    if (std::optional<Error> quick = services_.seckill.QuickAnswer(sale_id, *qty))
+      co_return std::move(*quick);
+  }
   const std::string traceparent = ClientTraceParent(call.request);
   Result<seckill::Admission> admitted = co_await services_.seckill.Purchase(
-      {sale_id, call.caller.user_id, *qty, traceparent});
+      {sale_id, call.caller.user_id, *qty, traceparent, idempotency_key});
   if (!admitted.ok()) co_return admitted.error();
-  co_return Accepted(*admitted);
+  net::Response accepted = Accepted(*admitted);
+  if (admitted->replayed) accepted.set("Idempotent-Replayed", "true");
+  co_return accepted;
 }
 
 asio::awaitable<Result<net::Response>> Gateway::MyReservation(Call& call) {

@@ -71,9 +71,15 @@ class Gateway {
   boost::asio::awaitable<Result<net::Response>> GetSale(Call& call);
   boost::asio::awaitable<Result<net::Response>> Purchase(Call& call);
   boost::asio::awaitable<Result<net::Response>> MyReservation(Call& call);
-  // A purchase with an Idempotency-Key: the first answer is kept and replayed (api_keyed.cc).
+  // A purchase with an Idempotency-Key: the first final answer is kept and replayed, an
+  // unknown outcome is resolved by the purchase script (api_orders.cc).
   boost::asio::awaitable<Result<net::Response>> KeyedPurchase(Call& call, std::string key);
-  boost::asio::awaitable<Result<net::Response>> AdmitPurchase(Call& call);
+  // The purchase itself; `idempotency_key` (or empty) travels to the purchase script.
+  // `consult_flag` false skips the answers known without I/O (the sold-out flag, the
+  // catalog's window), for a retry whose earlier attempt may have reserved.
+  boost::asio::awaitable<Result<net::Response>> AdmitPurchase(Call& call,
+                                                              std::string_view idempotency_key,
+                                                              bool consult_flag);
   // Orders (api_orders.cc).
   boost::asio::awaitable<Result<net::Response>> ListOrders(Call& call);
   boost::asio::awaitable<Result<net::Response>> GetOrder(Call& call);

@@ -6,23 +6,6 @@
 
 namespace minishop::gateway {
 
-Result<std::optional<std::string>> IdempotencyKeyOf(const net::Request& request) {
-  auto it = request.message.find("Idempotency-Key");
-  if (it == request.message.end()) return std::optional<std::string>();
-  if (request.message.count("Idempotency-Key") != 1)
-    return MakeError(Code::kInvalidArgument, "send one Idempotency-Key header, not several");
-  std::string_view value = it->value();
-  if (value.empty() || value.size() > 200)
-    return MakeError(Code::kInvalidArgument, "Idempotency-Key must be 1..200 characters");
-  // The key is stored (Redis, PostgreSQL text) and echoed in logs: printable ASCII only, as
-  // the IETF Idempotency-Key draft's sf-string allows.
-  for (unsigned char c : value) {
-    if (c < 0x20 || c > 0x7e)
-      return MakeError(Code::kInvalidArgument, "Idempotency-Key must be printable ASCII (0x20..0x7E)");
-  }
-  return std::optional<std::string>(std::string(value));
-}
-
 std::string RequestFingerprint(std::string_view scope, std::string_view body) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -1,8 +1,9 @@
-// Idempotency-Key on the public API (the IETF httpapi Idempotency-Key draft): reading and
-// validating the header, fingerprinting a request, and the purchase's keys, which live in
-// Redis next to the sale (ms:{s<id>}:idem:<user>:<key>, expiring after
-// order.idempotency_ttl_s) because a purchase never touches PostgreSQL on the request path.
-// The order transitions' keys are the order service's (order/idempotency_store.h).
+// Idempotency-Key on the public API (the IETF httpapi Idempotency-Key draft; the header is
+// read and validated by net::IdempotencyKeyOf): fingerprinting a request, and the
+// purchase's stored answers, which live in Redis next to the sale
+// (ms:{s<id>}:idem:<user>:<key>, expiring after order.idempotency_ttl_s) because a purchase
+// never touches PostgreSQL on the request path. The order transitions' keys are the order
+// service's (order/idempotency_store.h).
 #pragma once
 
 #include <cstdint>
@@ -14,10 +15,6 @@
 #include "net/http_types.h"
 
 namespace minishop::gateway {
-
-// The Idempotency-Key header, if present. kInvalidArgument for an empty or over-long key,
-// one with a byte outside printable ASCII, or several Idempotency-Key fields.
-Result<std::optional<std::string>> IdempotencyKeyOf(const net::Request& request);
 
 // Hex SHA-256 of what identifies a request: `scope` (e.g. "pay:42") and the body.
 std::string RequestFingerprint(std::string_view scope, std::string_view body);

@@ -40,4 +40,19 @@ Response JsonError(http::status status, std::string_view code, std::string_view 
   return res;
 }
 
+Result<std::optional<std::string>> IdempotencyKeyOf(const Request& request) {
+  auto it = request.message.find("Idempotency-Key");
+  if (it == request.message.end()) return std::optional<std::string>();
+  if (request.message.count("Idempotency-Key") != 1)
+    return MakeError(Code::kInvalidArgument, "send one Idempotency-Key header, not several");
+  std::string_view value = it->value();
+  if (value.empty() || value.size() > 200)
+    return MakeError(Code::kInvalidArgument, "Idempotency-Key must be 1..200 characters");
+  for (unsigned char c : value) {
+    if (c < 0x20 || c > 0x7e)
+      return MakeError(Code::kInvalidArgument, "Idempotency-Key must be printable ASCII (0x20..0x7E)");
+  }
+  return std::optional<std::string>(std::string(value));
+}
+
 }  // namespace minishop::net

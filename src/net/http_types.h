@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,5 +49,10 @@ Response JsonError(http::status status, std::string_view code, std::string_view 
 
 // A JSON response with the given status and an already-serialised body.
 Response JsonResponse(http::status status, std::string body, unsigned version = 11);
+
+// The request's Idempotency-Key header (the IETF httpapi Idempotency-Key draft), if
+// present; kInvalidArgument for several Idempotency-Key fields or a value outside 1..200
+// printable ASCII characters (0x20..0x7E: it is stored in Redis and PostgreSQL and logged).
+Result<std::optional<std::string>> IdempotencyKeyOf(const Request& request);
 
 }  // namespace minishop::net

@@ -10,22 +10,13 @@ namespace {
 
 constexpr Outcome kRefusals[] = {kPaymentDeclined, kKeyReused};
 
-Error BadCall(std::string_view what) {
-  return MakeError(Code::kInvalidArgument, "internal call without a valid " + std::string(what));
-}
-
 // The key and fingerprint headers of a transition call; kInvalidArgument for a key outside
 // 1..200 printable ASCII (the gateway checked it already).
 Result<TransitionRequest> TransitionOf(const net::Request& request, const net::PathIds& ids) {
   TransitionRequest t{ids[0], ids[1], {}, {}};
-  if (auto it = request.message.find("Idempotency-Key"); it != request.message.end()) {
-    std::string_view key = it->value();
-    if (key.empty() || key.size() > 200 || request.message.count("Idempotency-Key") != 1 ||
-        !std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x20 && c <= 0x7e; })) {
-      return BadCall("Idempotency-Key");
-    }
-    t.idempotency_key = std::string(key);
-  }
+  Result<std::optional<std::string>> key = net::IdempotencyKeyOf(request);
+  if (!key.ok()) return key.error();
+  if (*key) t.idempotency_key = std::move(**key);
   if (auto it = request.message.find(kFingerprintHeader); it != request.message.end())
     t.fingerprint = std::string(it->value());
   return t;

@@ -22,8 +22,10 @@ Result<Reservation> MapPurchaseReply(const redis::Reply& reply) {
     return MakeError(Code::kInternal, "purchase script returned an unexpected reply");
   IntAt(reply, 1, value);
   switch (code) {
-    case 0: {
+    case 0:
+    case 6: {
       Reservation r;
+      r.replayed = code == 6;
       r.stock_left = value;
       if (reply.elements.size() < 4 || reply.elements[2].type != redis::Reply::Type::kString ||
           !IntAt(reply, 3, r.reserved_at_ms))

@@ -17,6 +17,8 @@ struct Reservation {
   std::string reservation_id;
   int64_t stock_left = 0;
   int64_t reserved_at_ms = 0;
+  // Made earlier by a purchase with the same Idempotency-Key, not by this call.
+  bool replayed = false;
 };
 
 // Maps one purchase's part of the script's reply to a Reservation or to kSoldOut, kLimitReached,

@@ -23,6 +23,10 @@ struct PurchaseRequest {
   // A canonical W3C traceparent (common/trace_context.h) the gateway validated, or empty:
   // then the service starts a trace of its own.
   std::string_view traceparent;
+  // The shopper's Idempotency-Key (1..200 printable ASCII, net::IdempotencyKeyOf), or empty.
+  // A purchase with the key of an earlier reservation of the same user returns that
+  // reservation instead of making another: a retry after a lost answer buys once.
+  std::string_view idempotency_key;
 };
 
 inline constexpr int64_t kMaxQuantity = 1000;
@@ -41,6 +45,8 @@ struct Admission {
   std::string reservation_id;
   int64_t sale_id = 0;
   int64_t quantity = 0;
+  // The reservation was made earlier under the request's idempotency key.
+  bool replayed = false;
 };
 
 struct ReservationStatus {
@@ -63,7 +69,9 @@ class SeckillApi {
   // left than asked), kNotStarted, kEnded, kNotFound (no such sale), kRecovering (the
   // sale's hot state is being rebuilt), kUnavailable/kDeadlineExceeded (Redis or the service is down
   // or slow; after kDeadlineExceeded the outcome is unknown and GET …/order tells it).
-  // `request.traceparent` is borrowed until the first suspension.
+  // With `request.idempotency_key`, the reservation made earlier under that key (even
+  // after sell-out or the end of the sale). `request`'s views are borrowed until the first
+  // suspension.
   virtual boost::asio::awaitable<Result<Admission>> Purchase(PurchaseRequest request) = 0;
 
   // The shopper's latest reservation in the sale: kNotFound if none (or no such sale),

@@ -43,6 +43,7 @@ boost::asio::awaitable<Result<Admission>> SeckillClient::Purchase(PurchaseReques
   AppendDecimal(target, request.quantity);
   http::request<http::string_body> call{http::verb::post, target, 11};
   if (!request.traceparent.empty()) call.set("traceparent", request.traceparent);
+  if (!request.idempotency_key.empty()) call.set("Idempotency-Key", request.idempotency_key);
   const int64_t now_ms = NowSteadyUs() / 1000;
   Result<net::Response> answer = co_await upstream_->Call(std::move(call));
   Result<std::string> value =
@@ -60,7 +61,7 @@ boost::asio::awaitable<Result<Admission>> SeckillClient::Purchase(PurchaseReques
   if (!body.is_object() || !body.contains("reservation_id") || !body["reservation_id"].is_string())
     co_return Unreadable();
   co_return Admission{body["reservation_id"].get<std::string>(), request.sale_id,
-                      request.quantity};
+                      request.quantity, body.contains("replayed") && body["replayed"] == true};
 }
 
 boost::asio::awaitable<Result<ReservationStatus>> SeckillClient::Status(int64_t sale_id,

@@ -22,13 +22,22 @@ asio::awaitable<Result<net::Response>> Purchase(SeckillApi& seckill, net::Reques
   std::optional<int64_t> quantity = net::QueryId(target, "quantity");
   if (!user) co_return BadCall("user");
   if (!quantity || *quantity > kMaxQuantity) co_return BadCall("quantity");
-  if (std::optional<Error> quick = seckill.QuickAnswer(ids[0], *quantity)) co_return *quick;
+  Result<std::optional<std::string>> key = net::IdempotencyKeyOf(request);
+  if (!key.ok()) co_return key.error();
+  // A keyed purchase goes to the script even when this instance's flag says sold out: the
+  // key may name a reservation made before. (The gateway consults its own flag first,
+  // except for a retry whose earlier outcome is unknown.)
+  if (!*key) {
+    if (std::optional<Error> quick = seckill.QuickAnswer(ids[0], *quantity)) co_return *quick;
+  }
   std::string traceparent;
   if (auto it = request.message.find("traceparent");
       it != request.message.end() && IsCanonicalTraceParent(it->value())) {
     traceparent = it->value();
   }
-  Result<Admission> admitted = co_await seckill.Purchase({ids[0], *user, *quantity, traceparent});
+  const std::string idempotency_key = key->value_or(std::string());
+  Result<Admission> admitted =
+      co_await seckill.Purchase({ids[0], *user, *quantity, traceparent, idempotency_key});
   if (!admitted.ok()) co_return admitted.error();
   std::string body = R"({"reservation_id":)";
   if (IsPlainJsonText(admitted->reservation_id)) {
@@ -38,6 +47,7 @@ asio::awaitable<Result<net::Response>> Purchase(SeckillApi& seckill, net::Reques
   } else {
     body += nlohmann::json(admitted->reservation_id).dump();
   }
+  if (admitted->replayed) body += R"(,"replayed":true)";
   body += '}';
   co_return net::RpcValue(std::move(body), request.message.version());
 }

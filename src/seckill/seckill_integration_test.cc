@@ -200,6 +200,61 @@ TEST_F(SeckillIntegrationTest, PurchasesOfOneIterationShareOneCallPerSale) {
   EXPECT_EQ(entries->elements[2].elements[1].elements[13].str, "00-tp-4");
 }
 
+// A purchase with an Idempotency-Key is recorded under it: the same user and key get the
+// same reservation back — in the same batch, after sell-out, after the end — while another
+// key or another user buys afresh.
+TEST_F(SeckillIntegrationTest, APurchaseWithAKeyItUsedBeforeGetsThatReservationBack) {
+  int64_t now = NowEpochMs();
+  Sale(1, 4, 3, now - 1000, now + 60'000);
+  struct Ask {
+    int64_t user;
+    std::string key;
+  };
+  const std::vector<Ask> asks = {{10, "a"}, {10, "a"}, {10, "b"}, {11, "a"}, {10, ""}};
+  std::vector<std::optional<Result<Reservation>>> out(asks.size());
+  for (size_t i = 0; i < asks.size(); ++i) {
+    asio::co_spawn(
+        io_,
+        [&, i]() -> asio::awaitable<void> {
+          out[i].emplace(co_await service_->Reserve(1, asks[i].user, 1, "00-tp", asks[i].key));
+        },
+        asio::detached);
+  }
+  for (int i = 0; i < 500 && !out.back(); ++i) io_.run_for(10ms);
+  for (const auto& r : out) ASSERT_TRUE(r.has_value() && r->ok());
+  EXPECT_EQ((*out[0])->reservation_id, "1-10-1");
+  EXPECT_FALSE((*out[0])->replayed);
+  EXPECT_EQ((*out[1])->reservation_id, "1-10-1") << "same key in the same batch";
+  EXPECT_TRUE((*out[1])->replayed);
+  EXPECT_EQ((*out[2])->reservation_id, "1-10-2");
+  EXPECT_EQ((*out[3])->reservation_id, "1-11-1") << "keys are per user";
+  EXPECT_EQ((*out[4])->reservation_id, "1-10-3") << "not keyed: a purchase of its own";
+  EXPECT_EQ(Int({"GET", StockKey(1)}), 0);
+  EXPECT_EQ(Int({"XLEN", OutboxKey(1)}), 4);
+
+  auto again = [&](int64_t user, const std::string& key) {
+    std::optional<Result<Reservation>> r;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          r.emplace(co_await service_->Reserve(1, user, 1, "00-tp", key));
+        },
+        asio::detached);
+    for (int i = 0; i < 500 && !r; ++i) io_.run_for(10ms);
+    return r.value_or(MakeError(Code::kDeadlineExceeded, "no answer"));
+  };
+  Result<Reservation> sold_out = again(10, "b");
+  ASSERT_TRUE(sold_out.ok()) << "a key used before is answered after sell-out too";
+  EXPECT_EQ(sold_out->reservation_id, "1-10-2");
+  EXPECT_EQ(again(12, "c").reason(), kSoldOut.reason);
+  ASSERT_TRUE(sync_->Command({"HSET", MetaKey(1), "end_ms", std::to_string(now - 1)}).ok());
+  Result<Reservation> ended = again(11, "a");
+  ASSERT_TRUE(ended.ok()) << "and after the end";
+  EXPECT_EQ(ended->reservation_id, "1-11-1");
+  EXPECT_EQ(again(11, "z").reason(), kEnded.reason);
+  EXPECT_EQ(Int({"XLEN", OutboxKey(1)}), 4);
+}
+
 // More purchases than one call carries are split, and none is lost or answered twice.
 TEST_F(SeckillIntegrationTest, LargeIterationsAreSplitIntoSeveralCalls) {
   int64_t now = NowEpochMs();

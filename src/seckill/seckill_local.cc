@@ -51,10 +51,12 @@ boost::asio::awaitable<Result<Admission>> LocalSeckill::Purchase(PurchaseRequest
     traceparent = made;
   }
   Result<Reservation> r =
-      co_await seckill_.Reserve(request.sale_id, request.user_id, request.quantity, traceparent);
+      co_await seckill_.Reserve(request.sale_id, request.user_id, request.quantity, traceparent,
+                                request.idempotency_key);
   if (r.Is(kRecovering)) co_return SaleStateMissing(request.sale_id, r.error());
   if (!r.ok()) co_return r.error();
-  co_return Admission{std::move(r->reservation_id), request.sale_id, request.quantity};
+  co_return Admission{std::move(r->reservation_id), request.sale_id, request.quantity,
+                      r->replayed};
 }
 
 boost::asio::awaitable<Result<ReservationStatus>> LocalSeckill::Status(int64_t sale_id,

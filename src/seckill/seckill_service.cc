@@ -55,11 +55,12 @@ PurchaseBatch::PurchaseBatch(int64_t sale_id) : sale_id_(sale_id), keys_(sale_id
 }
 
 void PurchaseBatch::Add(int64_t user_id, int64_t qty, std::string_view traceparent,
-                        Handler handler) {
+                        std::string_view idempotency_key, Handler handler) {
   char buf[20];
   AppendArg(Number(user_id, buf));
   AppendArg(Number(qty, buf));
   AppendArg(traceparent);
+  AppendArg(idempotency_key);
   handlers_.push_back(std::move(handler));
 }
 
@@ -136,19 +137,21 @@ std::optional<Error> SeckillService::LocalAnswer(int64_t sale_id) {
 
 boost::asio::awaitable<Result<Reservation>> SeckillService::Reserve(int64_t sale_id,
                                                                     int64_t user_id, int64_t qty,
-                                                                    std::string_view traceparent) {
+                                                                    std::string_view traceparent,
+                                                                    std::string_view idempotency_key) {
   const int64_t now_ms = NowSteadyUs() / 1000;
   // Named, not a temporary in the co_await: GCC 12 destroys lambda temporaries of a
   // co_await expression twice. The batch copies the arguments at once.
-  auto join = [this, sale_id, user_id, qty, traceparent](PurchaseBatch::Handler handler) {
-    Enqueue(sale_id, user_id, qty, traceparent, std::move(handler));
+  auto join = [this, sale_id, user_id, qty, traceparent,
+               idempotency_key](PurchaseBatch::Handler handler) {
+    Enqueue(sale_id, user_id, qty, traceparent, idempotency_key, std::move(handler));
   };
   Result<Reservation> result =
       co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                            void(Result<Reservation>)>(join,
                                                                       boost::asio::use_awaitable);
   if (result.ok()) {
-    reserved_.Inc(static_cast<uint64_t>(qty));
+    if (!result->replayed) reserved_.Inc(static_cast<uint64_t>(qty));
     if (result->stock_left <= 0) {
       sold_out_.SoldOut(sale_id, now_ms);
     } else {
@@ -163,14 +166,15 @@ boost::asio::awaitable<Result<Reservation>> SeckillService::Reserve(int64_t sale
 }
 
 void SeckillService::Enqueue(int64_t sale_id, int64_t user_id, int64_t qty,
-                             std::string_view traceparent, PurchaseBatch::Handler handler) {
+                             std::string_view traceparent, std::string_view idempotency_key,
+                             PurchaseBatch::Handler handler) {
   PurchaseBatch* batch = nullptr;
   for (const std::unique_ptr<PurchaseBatch>& b : gathering_) {
     if (b->sale_id() == sale_id && !b->full()) batch = b.get();
   }
   if (batch == nullptr)
     batch = gathering_.emplace_back(std::make_unique<PurchaseBatch>(sale_id)).get();
-  batch->Add(user_id, qty, traceparent, std::move(handler));
+  batch->Add(user_id, qty, traceparent, idempotency_key, std::move(handler));
   if (send_posted_) return;
   // Sent after the handlers already queued on this loop: every purchase they issue joins.
   send_posted_ = true;

@@ -58,7 +58,8 @@ class SaleKeys {
 };
 
 // The purchases of one sale gathered during one loop iteration: one script call. ARGV is
-// kept in one string (sale id, then user, qty and traceparent of each purchase).
+// kept in one string (sale id, then user, qty, traceparent and idempotency key of each
+// purchase).
 class PurchaseBatch {
  public:
   using Handler = boost::asio::any_completion_handler<void(Result<Reservation>)>;
@@ -69,7 +70,8 @@ class PurchaseBatch {
   size_t size() const { return handlers_.size(); }
   bool full() const { return size() >= kMaxPurchases; }
 
-  void Add(int64_t user_id, int64_t qty, std::string_view traceparent, Handler handler);
+  void Add(int64_t user_id, int64_t qty, std::string_view traceparent,
+           std::string_view idempotency_key, Handler handler);
   redis::ArgViews keys() const { return keys_.keys(); }
   // Views into the batch; valid while it lives and nothing more is added.
   redis::ArgViews args();
@@ -106,10 +108,14 @@ class SeckillService {
   // when the local flag answers: LocalAnswer returns kSoldOut when the flag says so (no
   // Redis), otherwise nullopt, and then the caller must call Reserve for that sale.
   std::optional<Error> LocalAnswer(int64_t sale_id);
-  // The Redis part of Purchase; `traceparent` is only borrowed until it returns. Every
-  // purchase issued during one loop iteration for the same sale joins one script call.
+  // The Redis part of Purchase; `traceparent` and `idempotency_key` are only borrowed until
+  // it returns. Every purchase issued during one loop iteration for the same sale joins one
+  // script call. With a non-empty `idempotency_key` (validated by the caller: 1..200
+  // printable ASCII), a reservation the user made earlier with the same key is returned
+  // (Reservation::replayed) instead of a new one.
   boost::asio::awaitable<Result<Reservation>> Reserve(int64_t sale_id, int64_t user_id, int64_t qty,
-                                                      std::string_view traceparent);
+                                                      std::string_view traceparent,
+                                                      std::string_view idempotency_key = {});
 
   // The user's latest reservation in the sale; kNotFound if none, kRecovering if the sale
   // has no meta key in Redis.
@@ -117,7 +123,7 @@ class SeckillService {
 
  private:
   void Enqueue(int64_t sale_id, int64_t user_id, int64_t qty, std::string_view traceparent,
-               PurchaseBatch::Handler handler);
+               std::string_view idempotency_key, PurchaseBatch::Handler handler);
   void SendBatches();
 
   redis::AsyncClient& redis_;

@@ -225,6 +225,12 @@ Status MiniShopSystem::Kill9(const std::string& instance) {
   return i->process->Kill9();
 }
 
+Status MiniShopSystem::Signal(const std::string& instance, int signal) {
+  Instance* i = Find(instance);
+  if (i == nullptr || !i->process) return MakeError(Code::kNotFound, "no instance " + instance);
+  return i->process->Signal(signal);
+}
+
 Result<int> MiniShopSystem::Terminate() {
   int first_failure = 0;
   // Gateways first, so that nothing calls a service that is already gone.

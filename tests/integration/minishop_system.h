@@ -68,6 +68,8 @@ class MiniShopSystem {
   std::vector<std::string> Instances() const;
   // SIGKILL to one instance (a crash); kNotFound for an unknown name.
   Status Kill9(const std::string& instance);
+  // `signal` to one instance (e.g. SIGSTOP, SIGCONT); kNotFound for an unknown name.
+  Status Signal(const std::string& instance, int signal);
   // (Re)starts one instance and waits for its /readyz.
   Status Launch(const std::string& instance);
   // The instance's own port (its /healthz, /readyz, /metrics; the API on a gateway); 0 for

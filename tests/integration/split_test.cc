@@ -3,6 +3,7 @@
 // RabbitMQ and PostgreSQL; the real binary.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -175,6 +176,65 @@ TEST(SplitTest, KillNineOfASeckillAndAnOrderInstanceMidSaleLosesNothing) {
   auto exit_code = s.Terminate();
   ASSERT_TRUE(exit_code.ok());
   EXPECT_EQ(*exit_code, 0) << "the surviving processes drain and exit 0";
+}
+
+// The shopper's retry after a purchase timed out buys once, even with a per-user limit
+// that would allow a second unit: seckill is frozen, the gateway answers 503 timeout, then
+// seckill wakes and makes the reservation the shopper never heard of; the retry with the
+// same Idempotency-Key gets that reservation, not another.
+TEST(SplitTest, KeyedRetryAfterATimedOutPurchaseGetsTheReservationItMade) {
+  SplitLayout layout;
+  layout.gateways = 1;
+  layout.seckill = 1;
+  layout.order = 1;
+  auto sys = MiniShopSystem::StartSplit("split_keyed_retry", layout);
+  ASSERT_TRUE(sys.ok()) << sys.error().message;
+  MiniShopSystem& s = **sys;
+  std::vector<std::string> tokens = s.RegisterUsers("keyedretry", 1);
+  int64_t now = NowEpochMs();
+  const int64_t sale = s.CreateSale(5, 3, now - 1000, now + 600'000);
+  ASSERT_GT(sale, 0);
+  const std::string purchase = "/api/v1/sales/" + std::to_string(sale) + "/purchase";
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "retry-me"}};
+
+  ASSERT_TRUE(s.Signal("seckill-1", SIGSTOP).ok());
+  ApiResponse first = s.Call(http::verb::post, purchase, "", tokens[0], key);
+  ASSERT_TRUE(s.Signal("seckill-1", SIGCONT).ok());
+  ASSERT_EQ(first.status, 503) << first.body.dump();
+  // The frozen instance still had the request: it reserves once it runs again.
+  ApiResponse mine;
+  for (int i = 0; i < 200; ++i) {
+    mine = s.Call(http::verb::get, "/api/v1/sales/" + std::to_string(sale) + "/order", "",
+                  tokens[0]);
+    if (mine.status == 200) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(mine.status, 200) << "the timed-out purchase never reached Redis: " << mine.body.dump();
+
+  ApiResponse retry;
+  for (int i = 0; i < 100; ++i) {  // until the gateway sees seckill-1 ready again
+    retry = s.Call(http::verb::post, purchase, "", tokens[0], key);
+    if (retry.status != 503) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(retry.status, 202) << retry.body.dump();
+  EXPECT_EQ(retry.body["reservation_id"], mine.body["reservation_id"]);
+  EXPECT_EQ(retry.headers["Idempotent-Replayed"], "true");
+  ApiResponse again = s.Call(http::verb::post, purchase, "", tokens[0], key);
+  EXPECT_EQ(again.status, 202);
+  EXPECT_EQ(again.body["reservation_id"], mine.body["reservation_id"]);
+  // A new key is a new purchase: the limit of 3 allows it.
+  ApiResponse other = s.Call(http::verb::post, purchase, "", tokens[0],
+                             {{"Idempotency-Key", "another"}});
+  EXPECT_EQ(other.status, 202) << other.body.dump();
+  EXPECT_NE(other.body["reservation_id"], mine.body["reservation_id"]);
+
+  nlohmann::json stats = s.WaitSettled(sale, 60s);
+  ExpectInvariants(stats);
+  EXPECT_EQ(stats["redis_stock"], 3) << "two purchases, two units: the retry bought nothing";
+  auto exit_code = s.Terminate();
+  ASSERT_TRUE(exit_code.ok());
+  EXPECT_EQ(*exit_code, 0);
 }
 
 }  // namespace
