@@ -5,7 +5,7 @@
 #   benchmarks/callgrind-hot-path.sh MINISHOP_BINARY STAMPEDE_BINARY [LABEL]
 #
 # Needs a running `./minishop up` (same MINISHOP_STATE_DIR). Starts one extra
-# `minishop serve --roles gateway` (1 event loop) under callgrind on a free port, creates two
+# all-in-one `minishop serve` (1 event loop) under callgrind on a free port, creates two
 # sales through it (in stock: 100,000,000 units, 1,000 per user; sold out: 1 unit), and for
 # each runs a closed loop of purchases (stampede custom, 32 connections, 6 s) with
 # instrumentation switched on only during the load. Prints instructions and malloc calls per
@@ -29,7 +29,7 @@ tokens="$OUT/tokens.txt"
 [ -s "$tokens" ] || "$BIN" users provision --count 1000 --prefix "cg-$LABEL" --out "$tokens" >/dev/null
 
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/callgrind.out.%p" \
-  "$BIN" serve --roles gateway >"$OUT/server.log" 2>&1 &
+  "$BIN" serve >"$OUT/server.log" 2>&1 &
 VG=$!
 trap 'kill -TERM $VG 2>/dev/null; wait $VG 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do

@@ -8,18 +8,12 @@ namespace http = net::http;
 
 namespace {
 
-asio::awaitable<Result<net::Response>> Value(asio::awaitable<Result<nlohmann::json>> call,
-                                             unsigned version) {
-  Result<nlohmann::json> value = co_await std::move(call);
-  if (!value.ok()) co_return value.error();
-  co_return net::RpcValue(value->dump(), version);
-}
-
 asio::awaitable<Result<net::Response>> Create(InventoryApi& inventory, net::Request& request) {
   nlohmann::json body = nlohmann::json::parse(request.message.body(), nullptr, false);
   Result<Sale> draft = ParseNewSale(body, NowEpochMs());
   if (!draft.ok()) co_return draft.error();
-  co_return co_await Value(inventory.CreateSale(std::move(*draft)), request.message.version());
+  co_return co_await net::RpcJson(inventory.CreateSale(std::move(*draft)),
+                                  request.message.version());
 }
 
 }  // namespace
@@ -28,11 +22,11 @@ void AddInventoryEndpoints(net::InternalRouter& router, InventoryApi& inventory)
   const auto kService = net::Access::kService;
   router.Add(http::verb::get, "/internal/v1/inventory/sales", kService, "internal",
              [&inventory](net::Request& request, const net::PathIds&) {
-               return Value(inventory.ListSales(), request.message.version());
+               return net::RpcJson(inventory.ListSales(), request.message.version());
              });
   router.Add(http::verb::get, "/internal/v1/inventory/sales/{id}", kService, "internal",
              [&inventory](net::Request& request, const net::PathIds& ids) {
-               return Value(inventory.GetSale(ids[0]), request.message.version());
+               return net::RpcJson(inventory.GetSale(ids[0]), request.message.version());
              });
   router.Add(http::verb::post, "/internal/v1/inventory/sales", kService, "internal",
              [&inventory](net::Request& request, const net::PathIds&) {
@@ -40,7 +34,7 @@ void AddInventoryEndpoints(net::InternalRouter& router, InventoryApi& inventory)
              });
   router.Add(http::verb::get, "/internal/v1/inventory/sales/{id}/stats", kService, "internal",
              [&inventory](net::Request& request, const net::PathIds& ids) {
-               return Value(inventory.Stats(ids[0]), request.message.version());
+               return net::RpcJson(inventory.Stats(ids[0]), request.message.version());
              });
 }
 

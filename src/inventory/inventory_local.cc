@@ -23,15 +23,6 @@ nlohmann::json NewSaleJson(const Sale& draft) {
 LocalInventory::LocalInventory(SaleCatalog& catalog, pg::Pool& pool, redis::AsyncClient& redis)
     : catalog_(catalog), pool_(pool), redis_(redis) {}
 
-const SaleCatalog::Snapshot& LocalInventory::Catalog() {
-  const uint64_t v = catalog_.version();
-  if (!snapshot_ || v != snapshot_version_) {
-    snapshot_ = catalog_.Get();
-    snapshot_version_ = v;
-  }
-  return *snapshot_;
-}
-
 asio::awaitable<Result<nlohmann::json>> LocalInventory::ListSales() {
   const SaleCatalog::Snapshot& catalog = Catalog();
   nlohmann::json sales = nlohmann::json::array();

@@ -23,13 +23,12 @@ class LocalInventory final : public InventoryApi {
   boost::asio::awaitable<Result<nlohmann::json>> Stats(int64_t sale_id) override;
 
  private:
-  const SaleCatalog::Snapshot& Catalog();
+  const SaleCatalog::Snapshot& Catalog() { return reader_.Get(); }
 
   SaleCatalog& catalog_;
+  SaleCatalog::Reader reader_{catalog_};
   pg::Pool& pool_;
   redis::AsyncClient& redis_;
-  std::shared_ptr<const SaleCatalog::Snapshot> snapshot_;
-  uint64_t snapshot_version_ = 0;
 };
 
 }  // namespace minishop::inventory

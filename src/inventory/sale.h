@@ -76,6 +76,27 @@ class SaleCatalog {
   std::shared_ptr<const Snapshot> Get() const;
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
+  // One event loop's view of the catalog: the latest snapshot, re-fetched (under the
+  // catalog's lock) only when the version moved. Use from one thread; the catalog must
+  // outlive it.
+  class Reader {
+   public:
+    explicit Reader(const SaleCatalog& catalog) : catalog_(catalog) {}
+    const Snapshot& Get() {
+      const uint64_t v = catalog_.version();
+      if (!snapshot_ || v != version_) {
+        snapshot_ = catalog_.Get();
+        version_ = v;
+      }
+      return *snapshot_;
+    }
+
+   private:
+    const SaleCatalog& catalog_;
+    std::shared_ptr<const Snapshot> snapshot_;
+    uint64_t version_ = 0;
+  };
+
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_;

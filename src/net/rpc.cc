@@ -40,6 +40,13 @@ std::optional<Error> ErrorFromJson(const nlohmann::json& json, std::span<const O
   return error;
 }
 
+boost::asio::awaitable<Result<Response>> RpcJson(
+    boost::asio::awaitable<Result<nlohmann::json>> call, unsigned version) {
+  Result<nlohmann::json> value = co_await std::move(call);
+  if (!value.ok()) co_return value.error();
+  co_return RpcValue(value->dump(), version);
+}
+
 Response RpcError(const Error& error, unsigned version) {
   Response res = JsonResponse(http::status::ok, nlohmann::json{{"error", ErrorJson(error)}}.dump(),
                               version);

@@ -38,6 +38,9 @@ bool HasServiceToken(const Request& request, std::string_view token);
 
 // A call's value: 200 with `json` (already serialised) as the body.
 Response RpcValue(std::string json, unsigned version = 11);
+// Awaits `call` and answers its JSON value with RpcValue, or passes its error on.
+boost::asio::awaitable<Result<Response>> RpcJson(
+    boost::asio::awaitable<Result<nlohmann::json>> call, unsigned version);
 // A call's error value: 200, Minishop-Outcome: error, the error as ErrorJson.
 Response RpcError(const Error& error, unsigned version = 11);
 

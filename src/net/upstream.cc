@@ -5,6 +5,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/read.hpp>
@@ -35,9 +36,11 @@ struct Upstream::Conn {
 };
 
 struct Upstream::Instance {
+  explicit Instance(asio::io_context& loop) : probe_timer(loop) {}
   Endpoint endpoint;
   bool up = true;  // until a connect or a probe says otherwise
   std::vector<std::unique_ptr<Conn>> idle;
+  asio::steady_timer probe_timer;
 };
 
 Result<std::vector<Endpoint>> ParseEndpoints(std::string_view list) {
@@ -72,9 +75,9 @@ std::shared_ptr<Upstream> Upstream::Create(asio::io_context& loop, Options optio
 }
 
 Upstream::Upstream(asio::io_context& loop, Options options)
-    : loop_(loop), options_(std::move(options)), probe_timer_(loop), sweep_timer_(loop) {
+    : loop_(loop), options_(std::move(options)), sweep_timer_(loop) {
   for (const Endpoint& e : options_.instances) {
-    instances_.push_back(std::make_unique<Instance>());
+    instances_.push_back(std::make_unique<Instance>(loop));
     instances_.back()->endpoint = e;
   }
 }
@@ -82,13 +85,18 @@ Upstream::Upstream(asio::io_context& loop, Options options)
 Upstream::~Upstream() = default;
 
 void Upstream::Start() {
-  asio::co_spawn(loop_, [self = shared_from_this()] { return self->Probe(); }, asio::detached);
+  for (auto& instance : instances_) {
+    Instance* probed = instance.get();
+    asio::co_spawn(
+        loop_, [self = shared_from_this(), probed] { return self->Probe(*probed); },
+        asio::detached);
+  }
   asio::co_spawn(loop_, [self = shared_from_this()] { return self->Sweep(); }, asio::detached);
 }
 
 void Upstream::Stop() {
   stopped_ = true;
-  probe_timer_.cancel();
+  for (auto& instance : instances_) instance->probe_timer.cancel();
   sweep_timer_.cancel();
   boost::system::error_code ignored;
   for (Conn* c : busy_) c->socket.close(ignored);
@@ -157,10 +165,12 @@ void Upstream::Done(Conn& conn) {
 
 asio::awaitable<Status> Upstream::Connect(Conn& conn, const Endpoint& endpoint) {
   boost::system::error_code ec;
-  tcp::endpoint target;
+  boost::system::error_code connect_ec;
   asio::ip::address address = asio::ip::make_address(endpoint.host, ec);
   if (!ec) {
-    target = tcp::endpoint(address, static_cast<unsigned short>(endpoint.port));
+    auto [cec] = co_await conn.socket.async_connect(
+        tcp::endpoint(address, static_cast<unsigned short>(endpoint.port)), kAwait);
+    connect_ec = cec;
   } else {
     tcp::resolver resolver(loop_);
     auto [rec, results] =
@@ -168,13 +178,14 @@ asio::awaitable<Status> Upstream::Connect(Conn& conn, const Endpoint& endpoint) 
     if (rec || results.empty()) {
       co_return MakeError(Code::kUnavailable, "cannot resolve " + endpoint.host);
     }
-    target = results.begin()->endpoint();
+    // Every address the name has, in order, until one accepts.
+    auto [cec, connected] = co_await asio::async_connect(conn.socket, results, kAwait);
+    connect_ec = cec;
   }
-  auto [cec] = co_await conn.socket.async_connect(target, kAwait);
-  if (cec) {
+  if (connect_ec) {
     co_return MakeError(Code::kUnavailable, options_.service + " at " + endpoint.host + ":" +
                                                 std::to_string(endpoint.port) + ": " +
-                                                cec.message());
+                                                connect_ec.message());
   }
   conn.socket.set_option(tcp::no_delay(true), ec);
   co_return OkStatus();
@@ -206,7 +217,6 @@ asio::awaitable<Result<Response>> Upstream::Call(http::request<http::string_body
     if (instance == nullptr) break;
     std::shared_ptr<Upstream> self = shared_from_this();  // outlives Stop() in flight
     std::unique_ptr<Conn> conn = TakeIdle(*instance);
-    Result<Response> answer = MakeError(Code::kUnavailable, "");
     if (!conn) {
       conn = std::make_unique<Conn>(loop_);
       Busy(*conn);
@@ -221,7 +231,7 @@ asio::awaitable<Result<Response>> Upstream::Call(http::request<http::string_body
       Busy(*conn);
     }
     if (!request.count(http::field::host)) request.set(http::field::host, instance->endpoint.host);
-    answer = co_await Exchange(*conn, request);
+    Result<Response> answer = co_await Exchange(*conn, request);
     Done(*conn);
     if (answer.ok() && answer->keep_alive()) Park(*instance, std::move(conn));
     co_return answer;
@@ -244,22 +254,20 @@ asio::awaitable<bool> Upstream::ProbeOne(const Endpoint& endpoint) {
   co_return ready;
 }
 
-asio::awaitable<void> Upstream::Probe() {
+asio::awaitable<void> Upstream::Probe(Instance& instance) {
   std::shared_ptr<Upstream> self = shared_from_this();
   while (!stopped_) {
-    for (auto& instance : instances_) {
-      const bool ready = co_await ProbeOne(instance->endpoint);
-      if (stopped_) co_return;
-      if (!ready) {
-        MarkDown(*instance);
-      } else if (!instance->up) {
-        spdlog::info("{} instance {}:{} is up again", options_.service, instance->endpoint.host,
-                     instance->endpoint.port);
-        instance->up = true;
-      }
+    const bool ready = co_await ProbeOne(instance.endpoint);
+    if (stopped_) co_return;
+    if (!ready) {
+      MarkDown(instance);
+    } else if (!instance.up) {
+      spdlog::info("{} instance {}:{} is up again", options_.service, instance.endpoint.host,
+                   instance.endpoint.port);
+      instance.up = true;
     }
-    probe_timer_.expires_after(options_.health_interval);
-    co_await probe_timer_.async_wait(kAwait);
+    instance.probe_timer.expires_after(options_.health_interval);
+    co_await instance.probe_timer.async_wait(kAwait);
   }
 }
 

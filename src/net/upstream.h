@@ -3,7 +3,8 @@
 //
 // A call goes to the next instance that is up (round robin). An instance is down after a
 // failed connect or a failed /readyz probe and is skipped until a probe (every
-// `health_interval`) finds it ready again; a call whose connect fails moves on to the next
+// `health_interval`, each instance probed on its own, so a hung one delays no other) finds
+// it ready again; a call whose connect fails moves on to the next
 // instance, since nothing was sent yet. Once a request is written its outcome belongs to the
 // callee, so a broken connection after that is kUnavailable ("outcome unknown"), never
 // retried here (the purchase path's retry is the client's, with its Idempotency-Key).
@@ -83,7 +84,7 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
                                                     http::request<http::string_body>& request);
   void Busy(Conn& conn);
   void Done(Conn& conn);
-  boost::asio::awaitable<void> Probe();
+  boost::asio::awaitable<void> Probe(Instance& instance);
   boost::asio::awaitable<bool> ProbeOne(const Endpoint& endpoint);
   boost::asio::awaitable<void> Sweep();
 
@@ -92,7 +93,6 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
   std::vector<std::unique_ptr<Instance>> instances_;
   size_t next_ = 0;
   std::vector<Conn*> busy_;  // connections with a call in flight, for the deadline sweep
-  boost::asio::steady_timer probe_timer_;
   boost::asio::steady_timer sweep_timer_;
   bool stopped_ = false;
 };

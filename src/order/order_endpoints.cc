@@ -37,13 +37,6 @@ asio::awaitable<Result<net::Response>> Transition(OrderApi& orders, net::Request
   co_return net::RpcValue(TransitionJson(*answer), request.message.version());
 }
 
-asio::awaitable<Result<net::Response>> Value(asio::awaitable<Result<nlohmann::json>> call,
-                                             unsigned version) {
-  Result<nlohmann::json> value = co_await std::move(call);
-  if (!value.ok()) co_return value.error();
-  co_return net::RpcValue(value->dump(), version);
-}
-
 int64_t LimitOf(std::string_view target) {
   return std::min<int64_t>(net::QueryId(target, "limit").value_or(100), 1000);
 }
@@ -81,11 +74,11 @@ void AddOrderEndpoints(net::InternalRouter& router, OrderApi& orders) {
   const auto kService = net::Access::kService;
   router.Add(http::verb::get, "/internal/v1/order/users/{id}/orders", kService, "internal",
              [&orders](net::Request& request, const net::PathIds& ids) {
-               return Value(orders.List(ids[0]), request.message.version());
+               return net::RpcJson(orders.List(ids[0]), request.message.version());
              });
   router.Add(http::verb::get, "/internal/v1/order/users/{id}/orders/{id}", kService, "internal",
              [&orders](net::Request& request, const net::PathIds& ids) {
-               return Value(orders.Get(ids[0], ids[1]), request.message.version());
+               return net::RpcJson(orders.Get(ids[0], ids[1]), request.message.version());
              });
   router.Add(http::verb::post, "/internal/v1/order/users/{id}/orders/{id}/pay", kService,
              "internal", [&orders](net::Request& request, const net::PathIds& ids) {
@@ -97,12 +90,12 @@ void AddOrderEndpoints(net::InternalRouter& router, OrderApi& orders) {
              });
   router.Add(http::verb::get, "/internal/v1/order/dead-letters", kService, "internal",
              [&orders](net::Request& request, const net::PathIds&) {
-               return Value(orders.DeadLetters(LimitOf(request.message.target()), false),
+               return net::RpcJson(orders.DeadLetters(LimitOf(request.message.target()), false),
                             request.message.version());
              });
   router.Add(http::verb::post, "/internal/v1/order/dead-letters/replay", kService, "internal",
              [&orders](net::Request& request, const net::PathIds&) {
-               return Value(orders.DeadLetters(LimitOf(request.message.target()), true),
+               return net::RpcJson(orders.DeadLetters(LimitOf(request.message.target()), true),
                             request.message.version());
              });
 }

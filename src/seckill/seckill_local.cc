@@ -13,15 +13,6 @@ LocalSeckill::LocalSeckill(redis::AsyncClient& redis, MetricsRegistry& metrics,
       request_rebuild_(std::move(request_rebuild)),
       rng_(std::random_device{}()) {}
 
-const inventory::SaleCatalog::Snapshot& LocalSeckill::Catalog() {
-  const uint64_t v = catalog_.version();
-  if (!snapshot_ || v != snapshot_version_) {
-    snapshot_ = catalog_.Get();
-    snapshot_version_ = v;
-  }
-  return *snapshot_;
-}
-
 std::optional<Error> LocalSeckill::QuickAnswer(int64_t sale_id, int64_t quantity) {
   // The catalog answers the clear cases without Redis; the script re-checks everything on
   // Redis's clock, which is authoritative.

@@ -32,16 +32,14 @@ class LocalSeckill final : public SeckillApi {
                                                            int64_t user_id) override;
 
  private:
-  const inventory::SaleCatalog::Snapshot& Catalog();
+  const inventory::SaleCatalog::Snapshot& Catalog() { return catalog_.Get(); }
   // kRecovering from Redis: a sale the catalog (PostgreSQL) knows is being restored — ask
   // for its rebuild and keep kRecovering; otherwise the sale does not exist (kNotFound).
   Error SaleStateMissing(int64_t sale_id, Error recovering);
 
   SeckillService seckill_;
-  const inventory::SaleCatalog& catalog_;
+  inventory::SaleCatalog::Reader catalog_;
   std::function<void(int64_t)> request_rebuild_;
-  std::shared_ptr<const inventory::SaleCatalog::Snapshot> snapshot_;
-  uint64_t snapshot_version_ = 0;
   std::mt19937_64 rng_;
 };
 

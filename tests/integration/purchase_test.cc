@@ -30,35 +30,9 @@ TEST(PurchaseTest, StampedeSellsEveryUnitExactlyOnceToDistinctUsers) {
     }
   }
   std::vector<ApiResponse> answers = SendConcurrently(s.port(), plan, 256);
-  std::set<std::string> accepted;
-  std::map<int, int> by_status;
-  for (const ApiResponse& a : answers) {
-    ++by_status[a.status];
-    if (a.status == 202) {
-      EXPECT_TRUE(accepted.insert(a.body["reservation_id"].get<std::string>()).second);
-    } else {
-      EXPECT_TRUE(a.status == 409 || a.status == 410) << a.status << " " << a.body.dump();
-    }
-  }
-  EXPECT_EQ(by_status[202], kStock);
-  nlohmann::json stats = s.WaitSettled(sale, 60s);
-  ExpectInvariants(stats);
-  EXPECT_EQ(stats["redis_stock"], 0);
-  EXPECT_EQ(stats["orders_pg"], kStock);
-  EXPECT_EQ(stats["distinct_buyers_pg"], kStock);
-  ExpectOrdersMatch(s, sale, kStock, accepted);
+  ExpectSoldExactlyOnce(s, sale, kStock, answers);
   // Every buyer sees the order through the status endpoint, served from Redis.
-  int checked = 0;
-  for (int u = 0; u < kUsers && checked < 50; ++u) {
-    ApiResponse r =
-        s.Call(http::verb::get, "/api/v1/sales/" + std::to_string(sale) + "/order", "", tokens[u]);
-    if (r.status == 404) continue;
-    ASSERT_EQ(r.status, 200) << r.body.dump();
-    EXPECT_EQ(r.body["status"], "awaiting_payment");
-    EXPECT_GT(r.body["order_id"].get<int64_t>(), 0);
-    ++checked;
-  }
-  EXPECT_EQ(checked, 50);
+  ExpectBuyersSeeTheirOrders(s, sale, tokens, 50);
   auto exit_code = s.Terminate();
   ASSERT_TRUE(exit_code.ok());
   EXPECT_EQ(*exit_code, 0) << "SIGTERM must drain and exit 0";
