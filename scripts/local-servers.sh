@@ -180,7 +180,9 @@ minishop_env() {
 minishop_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$HTTP_PORT/readyz"; }
 
 # MINISHOP_PROCESSES (default 1) minishop processes share the HTTP port (SO_REUSEPORT: the
-# kernel spreads new connections over every listening socket). One process may open only
+# kernel spreads new connections over every listening socket; with N > 1 every process,
+# the first included, gets MINISHOP_SERVER_SHARE_PORT=true, without which a server refuses
+# a port that something already listens on). One process may open only
 # 20,000 descriptors here, so holding 50,000 connections takes several. Every process runs
 # every role: a gateway without a role must call that service's instances on ports of their
 # own (the split topology), and the port these share reaches any of them. Process 1 has the
@@ -192,40 +194,44 @@ minishop_processes() { echo "${MINISHOP_PROCESSES:-1}"; }
 
 minishop_extra_pid() { live_pid "$STATE/minishop/minishop-$1.pid" "minishop serve"; }
 
-# Starts the missing extra processes 2..MINISHOP_PROCESSES (idempotent) and waits until each
-# listens on the port.
+# Starts the missing extra processes 2..MINISHOP_PROCESSES (idempotent), waits until each
+# listens on the port, then checks that only this deployment's processes listen there.
 start_minishop_extras() {
-  local bin d="$STATE/minishop" n k
+  local bin d="$STATE/minishop" n k pid
   bin="$(minishop_bin)"
   n="$(minishop_processes)"
   [ "$n" -gt 1 ] || return 0
   minishop_env
+  local started=()
   for ((k = 2; k <= n; k++)); do
     minishop_extra_pid "$k" >/dev/null && continue
     say "minishop: extra process $k of $n on port $HTTP_PORT"
     (
       ulimit -n "$(ulimit -Hn)"
       exec env "${MINISHOP_ENV[@]}" MINISHOP_INSTANCE_ID="$(hostname)-$k" \
-        MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}" \
+        MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}" MINISHOP_SERVER_SHARE_PORT=true \
         setsid "$bin" serve </dev/null >>"$d/minishop-$k.log" 2>&1
     ) &
     echo $! >"$d/minishop-$k.pid"
+    started+=("$k:$!")
   done
-  local deadline=$((SECONDS + 60))
-  for ((k = 2; k <= n; k++)); do
-    until minishop_ready_pid "$k"; do
-      minishop_extra_pid "$k" >/dev/null || die "minishop process $k exited during start-up; see $d/minishop-$k.log"
+  local deadline=$((SECONDS + 60)) entry
+  # By the pid just started, not the pid file: until it has exec'd the server, the child
+  # does not look like one.
+  for entry in "${started[@]}"; do
+    k=${entry%%:*}
+    pid=${entry#*:}
+    until ss -Hltnp "sport = :$HTTP_PORT" 2>/dev/null | grep -q "pid=$pid,"; do
+      kill -0 "$pid" 2>/dev/null || die "minishop process $k exited during start-up; see $d/minishop-$k.log"
       [ "$SECONDS" -lt "$deadline" ] || die "minishop process $k not ready after 60 s; see $d/minishop-$k.log"
       sleep 0.3
     done
   done
-}
-
-# True once process K has bound the port (it appears among the port's listeners).
-minishop_ready_pid() {
-  local pid
-  pid="$(minishop_extra_pid "$1")" || return 1
-  ss -Hltnp "sport = :$HTTP_PORT" 2>/dev/null | grep -q "pid=$pid,"
+  local ours=()
+  pid="$(minishop_pid)" && ours+=("$pid")
+  for ((k = 2; k <= n; k++)); do pid="$(minishop_extra_pid "$k")" && ours+=("$pid"); done
+  listens_alone "$HTTP_PORT" "${ours[@]}" ||
+    die "port $HTTP_PORT is shared with a process that is not this deployment's ($(port_holders "$HTTP_PORT")): stop it, or ./minishop down and set MINISHOP_HTTP_PORT"
 }
 
 start_minishop() {
@@ -238,11 +244,11 @@ start_minishop() {
   env "${MINISHOP_ENV[@]}" "$bin" migrate >>"$d/migrate.log" 2>&1 ||
     die "minishop migrate failed; see $d/migrate.log"
   say "minishop: serve on port $HTTP_PORT"
-  local instance=()
+  local instance=() pid
   # Several processes: each gets the same number of listening sockets (one per event loop),
   # so SO_REUSEPORT gives each the same share of the connections.
   [ "$(minishop_processes)" -gt 1 ] && instance=(MINISHOP_INSTANCE_ID="$(hostname)-1"
-    MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}")
+    MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}" MINISHOP_SERVER_SHARE_PORT=true)
   # A simple command (no function) in the background: $! is the server itself, since env
   # and setsid exec it (setsid forks only for a process-group leader, which this is not).
   # The subshell only raises the descriptor limit to the hard limit before exec.
@@ -250,10 +256,11 @@ start_minishop() {
     ulimit -n "$(ulimit -Hn)"
     exec env "${MINISHOP_ENV[@]}" "${instance[@]}" setsid "$bin" serve </dev/null >>"$d/minishop.log" 2>&1
   ) &
-  echo $! >"$d/minishop.pid"
+  pid=$!
+  echo "$pid" >"$d/minishop.pid"
   local deadline=$((SECONDS + 60))
   until minishop_ready; do
-    minishop_pid >/dev/null || die "minishop exited during start-up; see $(log_of minishop)"
+    kill -0 "$pid" 2>/dev/null || die "minishop exited during start-up; see $(log_of minishop)"
     [ "$SECONDS" -lt "$deadline" ] || die "minishop not ready after 60 s (GET /readyz); see $(log_of minishop)"
     sleep 0.3
   done
@@ -352,6 +359,16 @@ EOF
     die "nginx did not start; see $(log_of nginx)"
   wait_for 10 curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT/" ||
     die "nginx not answering on $NGINX_PORT; see $(log_of nginx)"
+  # `listen … reuseport` (a socket per worker, no accept lock) also lets an nginx of another
+  # deployment bind the port beside ours, had it taken it since `up` checked: each would
+  # get part of the connections.
+  local pid holders
+  pid="$(nginx_pid)" || die "nginx wrote no pid file; see $(log_of nginx)"
+  if ! listens_alone "$NGINX_PORT" "$pid"; then
+    holders="$(port_holders "$NGINX_PORT")"
+    stop_nginx "$pid"
+    die "port $NGINX_PORT for nginx is shared with a process that is not this deployment's ($holders): stop it, or set MINISHOP_NGINX_PORT to a free port"
+  fi
 }
 
 # A running nginx when `up` may have switched the topology: renders the configuration

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Checks the orchestration of both local topologies with the real servers: `up --split`
-# starts 7 MiniShop processes behind nginx and prints their map, `status` lists them, a
-# purchase goes through nginx, Prometheus scrapes every process; `up` then switches to the
-# all-in-one process (stopping the split ones first) and back; `down` leaves nothing
-# running. A stack of its own (a temporary state directory, free ports, the binary in
+# refuses a port another process listens on, then starts 7 MiniShop processes behind nginx
+# and prints their map, `status` lists them, a purchase goes through nginx, Prometheus
+# scrapes every process; `up` then switches to the all-in-one process (stopping the split
+# ones first) and back; `down` leaves nothing running. A stack of its own (a temporary state directory, free ports, the binary in
 # MINISHOP_BIN), stopped by `down` whatever happens. Run by `./minishop test`.
 #
 #   MINISHOP_BIN=build/debug/apps/minishop scripts/test-topologies.sh
@@ -50,7 +50,11 @@ export MINISHOP_HTTP_PORT MINISHOP_REDIS_PORT MINISHOP_PG_PORT MINISHOP_AMQP_POR
 [ "$MINISHOP_SPLIT_PORT" != 0 ] || fail "no 40 free ports in a row for the split instances"
 
 status=1
+# Processes the test itself starts (a port squatter): stopped by pid on exit.
+own_pids=()
 cleanup() {
+  local pid
+  for pid in "${own_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ "$status" != 0 ]; then
     local logs="$ROOT/build/test-topologies-logs"
     rm -rf "$logs"
@@ -91,6 +95,25 @@ purchase_through_nginx() {
     sleep 0.2
   done
 }
+
+echo "test-topologies: up --split refuses a port that another process listens on"
+squatted=$((MINISHOP_SPLIT_PORT + 12))  # seckill-2
+python3 -m http.server "$squatted" --bind 127.0.0.1 >/dev/null 2>&1 &
+own_pids+=($!)
+squatter=$!
+deadline=$((SECONDS + 10))
+until (exec 3<>"/dev/tcp/127.0.0.1/$squatted") 2>/dev/null; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "the port squatter did not listen"
+  sleep 0.1
+done
+if "$ROOT/minishop" up --split >"$STATE/up-squatted.log" 2>&1; then
+  fail "up --split started beside a process listening on $squatted"
+fi
+grep -q "port $squatted for seckill-2 is in use by another process" "$STATE/up-squatted.log" ||
+  fail "up --split did not name the taken port: $(tail -n 3 "$STATE/up-squatted.log")"
+[ "$(running_minishops)" = 0 ] || fail "up --split refused, yet started minishop processes"
+kill "$squatter"
+wait "$squatter" 2>/dev/null || true
 
 echo "test-topologies: up --split in $STATE (nginx on $MINISHOP_NGINX_PORT, instances above $MINISHOP_SPLIT_PORT)"
 "$ROOT/minishop" up --split >"$STATE/up-split.log" 2>&1 || { cat "$STATE/up-split.log" >&2; fail "up --split"; }
