@@ -39,7 +39,10 @@ port_of() {
 }
 
 # --- Redis ---
-redis_pid() { live_pid "$STATE/redis/redis.pid" redis-server; }
+# Redis rewrites its command line ("redis-server 127.0.0.1:PORT"); ours runs in our --dir.
+redis_pid() { live_pid "$STATE/redis/redis.pid" redis-server redis_runs_here; }
+
+redis_runs_here() { [ "$(readlink "/proc/$1/cwd")" = "$(realpath "$STATE/redis")" ]; }
 
 start_redis() {
   mkdir -p "$STATE/redis"
@@ -63,7 +66,7 @@ stop_redis() {
 }
 
 # --- PostgreSQL ---
-postgres_pid() { live_pid "$STATE/postgres/data/postmaster.pid" postgres; }
+postgres_pid() { live_pid "$STATE/postgres/data/postmaster.pid" "-D $STATE/postgres/data"; }
 
 pg_psql() { "$(pg_bin)/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
 
@@ -123,7 +126,8 @@ rabbit_run() {
 
 rabbitmqctl_() { rabbit_run "$RABBIT_SCRIPTS/rabbitmqctl" -n "$RABBIT_NODE" "$@"; }
 
-rabbitmq_pid() { live_pid "$STATE/rabbitmq/rabbitmq.pid" beam; }
+# The Erlang VM's command line names our HOME (rabbit_env).
+rabbitmq_pid() { live_pid "$STATE/rabbitmq/rabbitmq.pid" "-home $STATE/rabbitmq "; }
 
 start_rabbitmq() {
   local d="$STATE/rabbitmq"
@@ -151,19 +155,34 @@ stop_rabbitmq() {
   wait_exit "$pid" 60 || { warn "rabbitmq did not stop in 60 s, killing"; kill -KILL "$pid"; }
 }
 
+# Our own epmd (on EPMD_PORT), started by our Erlang VM, whose environment it inherited;
+# one on that port started by another deployment's node is left alone.
 stop_epmd() {
-  # Our own epmd (on EPMD_PORT), started by the Erlang VM; nothing else registers there.
-  if port_in_use "$EPMD_PORT"; then epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true; fi
+  local pid
+  pid="$(ss -Hltnp "sport = :$EPMD_PORT" 2>/dev/null | grep -o '"epmd",pid=[0-9]*' | head -n1 |
+    cut -d= -f2 || true)"
+  [ -n "$pid" ] || return 0
+  if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "HOME=$STATE/rabbitmq"; then
+    epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
+  else
+    warn "epmd on port $EPMD_PORT (pid $pid) was not started by this deployment: left running"
+  fi
 }
 
 # --- MiniShop ---
 minishop_bin() { echo "${MINISHOP_BIN:-$ROOT/build/release/apps/minishop}"; }
 
-minishop_pid() { live_pid "$STATE/minishop/minishop.pid" "minishop serve"; }
+# The pid in FILE if it names a live `minishop serve` of this state directory (see
+# minishop_env): one of another checkout or of a test's stack is not ours to stop.
+minishop_live_pid() { live_pid "$1" "minishop serve" started_for_state; }
 
-# The local deployment's configuration of the MiniShop process.
+minishop_pid() { minishop_live_pid "$STATE/minishop/minishop.pid"; }
+
+# The local deployment's configuration of the MiniShop process. MINISHOP_STATE_DIR is no
+# setting of the server: it marks the process as this state directory's.
 minishop_env() {
   MINISHOP_ENV=(
+    MINISHOP_STATE_DIR="$STATE"
     MINISHOP_SERVER_PORT="$HTTP_PORT"
     MINISHOP_REDIS_HOST=127.0.0.1
     MINISHOP_REDIS_PORT="$REDIS_PORT"
@@ -192,7 +211,7 @@ minishop_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$HTTP_PO
 # MINISHOP_PROCESS_THREADS (default 1) event loops, hence an equal share of connections.
 minishop_processes() { echo "${MINISHOP_PROCESSES:-1}"; }
 
-minishop_extra_pid() { live_pid "$STATE/minishop/minishop-$1.pid" "minishop serve"; }
+minishop_extra_pid() { minishop_live_pid "$STATE/minishop/minishop-$1.pid"; }
 
 # Starts the missing extra processes 2..MINISHOP_PROCESSES (idempotent), waits until each
 # listens on the port, then checks that only this deployment's processes listen there.
@@ -272,7 +291,7 @@ stop_minishop_extras() {
   local f extra
   for f in "$STATE"/minishop/minishop-*.pid; do
     [ -e "$f" ] || continue
-    extra="$(live_pid "$f" "minishop serve")" || { rm -f "$f"; continue; }
+    extra="$(minishop_live_pid "$f")" || continue
     kill -TERM "$extra" 2>/dev/null || true
     wait_exit "$extra" 30 || { warn "minishop $extra did not drain in 30 s, killing"; kill -KILL "$extra"; }
     rm -f "$f"
@@ -285,10 +304,11 @@ stop_minishop() {
   stop_minishop_extras
   kill -TERM "$pid" 2>/dev/null || true
   wait_exit "$pid" 30 || { warn "minishop did not drain in 30 s, killing"; kill -KILL "$pid"; }
+  rm -f "$STATE/minishop/minishop.pid"
 }
 
 # --- nginx ---
-nginx_pid() { live_pid "$STATE/nginx/nginx.pid" nginx; }
+nginx_pid() { live_pid "$STATE/nginx/nginx.pid" "nginx -p $STATE/nginx"; }
 
 # The gateways nginx balances /api over, as "host:port" words: the all-in-one process, or
 # the split gateways.
@@ -407,7 +427,9 @@ stop_nginx() {
 }
 
 # --- Prometheus ---
-prometheus_pid() { live_pid "$STATE/prometheus/prometheus.pid" prometheus; }
+prometheus_pid() {
+  live_pid "$STATE/prometheus/prometheus.pid" "prometheus --config.file=$STATE/prometheus/"
+}
 
 # Writes prometheus.yml and alerts.yml into DIR: the shipped local template, whose
 # `minishop` job scrapes the all-in-one process; in the split topology that job lists every
@@ -474,4 +496,5 @@ stop_prometheus() {
   local pid=$1
   kill -TERM "$pid" 2>/dev/null || true
   wait_exit "$pid" 30 || { warn "prometheus did not stop in 30 s, killing"; kill -KILL "$pid"; }
+  rm -f "$STATE/prometheus/prometheus.pid"
 }

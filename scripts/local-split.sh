@@ -62,7 +62,7 @@ is_split_instance() {
   return 1
 }
 
-split_pid() { live_pid "$STATE/minishop/$1.pid" "minishop serve"; }
+split_pid() { minishop_live_pid "$STATE/minishop/$1.pid"; }
 
 # The "127.0.0.1:PORT,…" list of ROLE's instances (MINISHOP_SERVICES_<ROLE>).
 split_addresses() {
@@ -77,7 +77,7 @@ split_addresses() {
 split_running() {
   local f
   for f in "$STATE"/minishop/{gateway,seckill,order,inventory}-*.pid; do
-    [ -e "$f" ] && live_pid "$f" "minishop serve" >/dev/null && return 0
+    [ -e "$f" ] && minishop_live_pid "$f" >/dev/null && return 0
   done
   return 1
 }
@@ -87,7 +87,7 @@ all_in_one_running() {
   minishop_pid >/dev/null && return 0
   local f
   for f in "$STATE"/minishop/minishop-*.pid; do
-    [ -e "$f" ] && live_pid "$f" "minishop serve" >/dev/null && return 0
+    [ -e "$f" ] && minishop_live_pid "$f" >/dev/null && return 0
   done
   return 1
 }
