@@ -39,7 +39,10 @@ port_of() {
 }
 
 # --- Redis ---
-redis_pid() { live_pid "$STATE/redis/redis.pid" redis-server; }
+# Redis rewrites its command line ("redis-server 127.0.0.1:PORT"); ours runs in our --dir.
+redis_pid() { live_pid "$STATE/redis/redis.pid" redis-server redis_runs_here; }
+
+redis_runs_here() { [ "$(readlink "/proc/$1/cwd")" = "$(realpath "$STATE/redis")" ]; }
 
 start_redis() {
   mkdir -p "$STATE/redis"
@@ -63,7 +66,7 @@ stop_redis() {
 }
 
 # --- PostgreSQL ---
-postgres_pid() { live_pid "$STATE/postgres/data/postmaster.pid" postgres; }
+postgres_pid() { live_pid "$STATE/postgres/data/postmaster.pid" "-D $STATE/postgres/data"; }
 
 pg_psql() { "$(pg_bin)/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
 
@@ -123,7 +126,8 @@ rabbit_run() {
 
 rabbitmqctl_() { rabbit_run "$RABBIT_SCRIPTS/rabbitmqctl" -n "$RABBIT_NODE" "$@"; }
 
-rabbitmq_pid() { live_pid "$STATE/rabbitmq/rabbitmq.pid" beam; }
+# The Erlang VM's command line names our HOME (rabbit_env).
+rabbitmq_pid() { live_pid "$STATE/rabbitmq/rabbitmq.pid" "-home $STATE/rabbitmq "; }
 
 start_rabbitmq() {
   local d="$STATE/rabbitmq"
@@ -151,19 +155,34 @@ stop_rabbitmq() {
   wait_exit "$pid" 60 || { warn "rabbitmq did not stop in 60 s, killing"; kill -KILL "$pid"; }
 }
 
+# Our own epmd (on EPMD_PORT), started by our Erlang VM, whose environment it inherited;
+# one on that port started by another deployment's node is left alone.
 stop_epmd() {
-  # Our own epmd (on EPMD_PORT), started by the Erlang VM; nothing else registers there.
-  if port_in_use "$EPMD_PORT"; then epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true; fi
+  local pid
+  pid="$(ss -Hltnp "sport = :$EPMD_PORT" 2>/dev/null | grep -o '"epmd",pid=[0-9]*' | head -n1 |
+    cut -d= -f2 || true)"
+  [ -n "$pid" ] || return 0
+  if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "HOME=$STATE/rabbitmq"; then
+    epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
+  else
+    warn "epmd on port $EPMD_PORT (pid $pid) was not started by this deployment: left running"
+  fi
 }
 
 # --- MiniShop ---
 minishop_bin() { echo "${MINISHOP_BIN:-$ROOT/build/release/apps/minishop}"; }
 
-minishop_pid() { live_pid "$STATE/minishop/minishop.pid" "minishop serve"; }
+# The pid in FILE if it names a live `minishop serve` of this state directory (see
+# minishop_env): one of another checkout or of a test's stack is not ours to stop.
+minishop_live_pid() { live_pid "$1" "minishop serve" started_for_state; }
 
-# The local deployment's configuration of the MiniShop process.
+minishop_pid() { minishop_live_pid "$STATE/minishop/minishop.pid"; }
+
+# The local deployment's configuration of the MiniShop process. MINISHOP_STATE_DIR is no
+# setting of the server: it marks the process as this state directory's.
 minishop_env() {
   MINISHOP_ENV=(
+    MINISHOP_STATE_DIR="$STATE"
     MINISHOP_SERVER_PORT="$HTTP_PORT"
     MINISHOP_REDIS_HOST=127.0.0.1
     MINISHOP_REDIS_PORT="$REDIS_PORT"
@@ -180,7 +199,9 @@ minishop_env() {
 minishop_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$HTTP_PORT/readyz"; }
 
 # MINISHOP_PROCESSES (default 1) minishop processes share the HTTP port (SO_REUSEPORT: the
-# kernel spreads new connections over every listening socket). One process may open only
+# kernel spreads new connections over every listening socket; with N > 1 every process,
+# the first included, gets MINISHOP_SERVER_SHARE_PORT=true, without which a server refuses
+# a port that something already listens on). One process may open only
 # 20,000 descriptors here, so holding 50,000 connections takes several. Every process runs
 # every role: a gateway without a role must call that service's instances on ports of their
 # own (the split topology), and the port these share reaches any of them. Process 1 has the
@@ -190,42 +211,46 @@ minishop_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$HTTP_PO
 # MINISHOP_PROCESS_THREADS (default 1) event loops, hence an equal share of connections.
 minishop_processes() { echo "${MINISHOP_PROCESSES:-1}"; }
 
-minishop_extra_pid() { live_pid "$STATE/minishop/minishop-$1.pid" "minishop serve"; }
+minishop_extra_pid() { minishop_live_pid "$STATE/minishop/minishop-$1.pid"; }
 
-# Starts the missing extra processes 2..MINISHOP_PROCESSES (idempotent) and waits until each
-# listens on the port.
+# Starts the missing extra processes 2..MINISHOP_PROCESSES (idempotent), waits until each
+# listens on the port, then checks that only this deployment's processes listen there.
 start_minishop_extras() {
-  local bin d="$STATE/minishop" n k
+  local bin d="$STATE/minishop" n k pid
   bin="$(minishop_bin)"
   n="$(minishop_processes)"
   [ "$n" -gt 1 ] || return 0
   minishop_env
+  local started=()
   for ((k = 2; k <= n; k++)); do
     minishop_extra_pid "$k" >/dev/null && continue
     say "minishop: extra process $k of $n on port $HTTP_PORT"
     (
       ulimit -n "$(ulimit -Hn)"
       exec env "${MINISHOP_ENV[@]}" MINISHOP_INSTANCE_ID="$(hostname)-$k" \
-        MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}" \
+        MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}" MINISHOP_SERVER_SHARE_PORT=true \
         setsid "$bin" serve </dev/null >>"$d/minishop-$k.log" 2>&1
     ) &
     echo $! >"$d/minishop-$k.pid"
+    started+=("$k:$!")
   done
-  local deadline=$((SECONDS + 60))
-  for ((k = 2; k <= n; k++)); do
-    until minishop_ready_pid "$k"; do
-      minishop_extra_pid "$k" >/dev/null || die "minishop process $k exited during start-up; see $d/minishop-$k.log"
+  local deadline=$((SECONDS + 60)) entry
+  # By the pid just started, not the pid file: until it has exec'd the server, the child
+  # does not look like one.
+  for entry in "${started[@]}"; do
+    k=${entry%%:*}
+    pid=${entry#*:}
+    until ss -Hltnp "sport = :$HTTP_PORT" 2>/dev/null | grep -q "pid=$pid,"; do
+      kill -0 "$pid" 2>/dev/null || die "minishop process $k exited during start-up; see $d/minishop-$k.log"
       [ "$SECONDS" -lt "$deadline" ] || die "minishop process $k not ready after 60 s; see $d/minishop-$k.log"
       sleep 0.3
     done
   done
-}
-
-# True once process K has bound the port (it appears among the port's listeners).
-minishop_ready_pid() {
-  local pid
-  pid="$(minishop_extra_pid "$1")" || return 1
-  ss -Hltnp "sport = :$HTTP_PORT" 2>/dev/null | grep -q "pid=$pid,"
+  local ours=()
+  pid="$(minishop_pid)" && ours+=("$pid")
+  for ((k = 2; k <= n; k++)); do pid="$(minishop_extra_pid "$k")" && ours+=("$pid"); done
+  listens_alone "$HTTP_PORT" "${ours[@]}" ||
+    die "port $HTTP_PORT is shared with a process that is not this deployment's ($(port_holders "$HTTP_PORT")): stop it, or ./minishop down and set MINISHOP_HTTP_PORT"
 }
 
 start_minishop() {
@@ -238,11 +263,11 @@ start_minishop() {
   env "${MINISHOP_ENV[@]}" "$bin" migrate >>"$d/migrate.log" 2>&1 ||
     die "minishop migrate failed; see $d/migrate.log"
   say "minishop: serve on port $HTTP_PORT"
-  local instance=()
+  local instance=() pid
   # Several processes: each gets the same number of listening sockets (one per event loop),
   # so SO_REUSEPORT gives each the same share of the connections.
   [ "$(minishop_processes)" -gt 1 ] && instance=(MINISHOP_INSTANCE_ID="$(hostname)-1"
-    MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}")
+    MINISHOP_SERVER_THREADS="${MINISHOP_PROCESS_THREADS:-1}" MINISHOP_SERVER_SHARE_PORT=true)
   # A simple command (no function) in the background: $! is the server itself, since env
   # and setsid exec it (setsid forks only for a process-group leader, which this is not).
   # The subshell only raises the descriptor limit to the hard limit before exec.
@@ -250,10 +275,11 @@ start_minishop() {
     ulimit -n "$(ulimit -Hn)"
     exec env "${MINISHOP_ENV[@]}" "${instance[@]}" setsid "$bin" serve </dev/null >>"$d/minishop.log" 2>&1
   ) &
-  echo $! >"$d/minishop.pid"
+  pid=$!
+  echo "$pid" >"$d/minishop.pid"
   local deadline=$((SECONDS + 60))
   until minishop_ready; do
-    minishop_pid >/dev/null || die "minishop exited during start-up; see $(log_of minishop)"
+    kill -0 "$pid" 2>/dev/null || die "minishop exited during start-up; see $(log_of minishop)"
     [ "$SECONDS" -lt "$deadline" ] || die "minishop not ready after 60 s (GET /readyz); see $(log_of minishop)"
     sleep 0.3
   done
@@ -265,7 +291,7 @@ stop_minishop_extras() {
   local f extra
   for f in "$STATE"/minishop/minishop-*.pid; do
     [ -e "$f" ] || continue
-    extra="$(live_pid "$f" "minishop serve")" || { rm -f "$f"; continue; }
+    extra="$(minishop_live_pid "$f")" || continue
     kill -TERM "$extra" 2>/dev/null || true
     wait_exit "$extra" 30 || { warn "minishop $extra did not drain in 30 s, killing"; kill -KILL "$extra"; }
     rm -f "$f"
@@ -278,10 +304,11 @@ stop_minishop() {
   stop_minishop_extras
   kill -TERM "$pid" 2>/dev/null || true
   wait_exit "$pid" 30 || { warn "minishop did not drain in 30 s, killing"; kill -KILL "$pid"; }
+  rm -f "$STATE/minishop/minishop.pid"
 }
 
 # --- nginx ---
-nginx_pid() { live_pid "$STATE/nginx/nginx.pid" nginx; }
+nginx_pid() { live_pid "$STATE/nginx/nginx.pid" "nginx -p $STATE/nginx"; }
 
 # The gateways nginx balances /api over, as "host:port" words: the all-in-one process, or
 # the split gateways.
@@ -352,6 +379,16 @@ EOF
     die "nginx did not start; see $(log_of nginx)"
   wait_for 10 curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT/" ||
     die "nginx not answering on $NGINX_PORT; see $(log_of nginx)"
+  # `listen … reuseport` (a socket per worker, no accept lock) also lets an nginx of another
+  # deployment bind the port beside ours, had it taken it since `up` checked: each would
+  # get part of the connections.
+  local pid holders
+  pid="$(nginx_pid)" || die "nginx wrote no pid file; see $(log_of nginx)"
+  if ! listens_alone "$NGINX_PORT" "$pid"; then
+    holders="$(port_holders "$NGINX_PORT")"
+    stop_nginx "$pid"
+    die "port $NGINX_PORT for nginx is shared with a process that is not this deployment's ($holders): stop it, or set MINISHOP_NGINX_PORT to a free port"
+  fi
 }
 
 # A running nginx when `up` may have switched the topology: renders the configuration
@@ -390,7 +427,9 @@ stop_nginx() {
 }
 
 # --- Prometheus ---
-prometheus_pid() { live_pid "$STATE/prometheus/prometheus.pid" prometheus; }
+prometheus_pid() {
+  live_pid "$STATE/prometheus/prometheus.pid" "prometheus --config.file=$STATE/prometheus/"
+}
 
 # Writes prometheus.yml and alerts.yml into DIR: the shipped local template, whose
 # `minishop` job scrapes the all-in-one process; in the split topology that job lists every
@@ -457,4 +496,5 @@ stop_prometheus() {
   local pid=$1
   kill -TERM "$pid" 2>/dev/null || true
   wait_exit "$pid" 30 || { warn "prometheus did not stop in 30 s, killing"; kill -KILL "$pid"; }
+  rm -f "$STATE/prometheus/prometheus.pid"
 }

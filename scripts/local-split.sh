@@ -62,7 +62,7 @@ is_split_instance() {
   return 1
 }
 
-split_pid() { live_pid "$STATE/minishop/$1.pid" "minishop serve"; }
+split_pid() { minishop_live_pid "$STATE/minishop/$1.pid"; }
 
 # The "127.0.0.1:PORT,…" list of ROLE's instances (MINISHOP_SERVICES_<ROLE>).
 split_addresses() {
@@ -77,7 +77,7 @@ split_addresses() {
 split_running() {
   local f
   for f in "$STATE"/minishop/{gateway,seckill,order,inventory}-*.pid; do
-    [ -e "$f" ] && live_pid "$f" "minishop serve" >/dev/null && return 0
+    [ -e "$f" ] && minishop_live_pid "$f" >/dev/null && return 0
   done
   return 1
 }
@@ -87,7 +87,7 @@ all_in_one_running() {
   minishop_pid >/dev/null && return 0
   local f
   for f in "$STATE"/minishop/minishop-*.pid; do
-    [ -e "$f" ] && live_pid "$f" "minishop serve" >/dev/null && return 0
+    [ -e "$f" ] && minishop_live_pid "$f" >/dev/null && return 0
   done
   return 1
 }
@@ -107,16 +107,18 @@ running_topology() {
 check_split_ports() {
   local role k name port
   while read -r role k name port; do
-    split_pid "$name" >/dev/null && continue
-    port_in_use "$port" &&
-      die "port $port for $name is in use by another process: set MINISHOP_SPLIT_PORT (instances use it + 1..39) or ./minishop down"
+    split_pid "$name" >/dev/null || require_free_split_port "$name" "$port"
   done < <(split_instances)
   return 0
 }
 
+require_free_split_port() {
+  require_free_port "$1" "$2" "MINISHOP_SPLIT_PORT (instances use it + 1..39)"
+}
+
 # Starts ROLE's missing instances and waits until each answers GET /readyz.
 start_split_role() {
-  local want=$1 bin d="$STATE/minishop" role k name port pid services=()
+  local want=$1 bin d="$STATE/minishop" role k name port pid services=() started=()
   bin="$(minishop_bin)"
   if [ "$want" = gateway ]; then
     services=(MINISHOP_SERVICES_SECKILL="$(split_addresses seckill)"
@@ -129,6 +131,9 @@ start_split_role() {
       continue
     fi
     say "minishop: $name (--roles $role) on port $port"
+    # Checked again just before: `up` checked it first, but the servers started since then
+    # took some time. The server itself refuses a taken port as well (server.share_port).
+    require_free_split_port "$name" "$port"
     # As in start_minishop: $! is the server itself (env and setsid exec it); the subshell
     # only raises the descriptor limit first.
     (
@@ -138,16 +143,20 @@ start_split_role() {
         setsid "$bin" serve --roles "$role" </dev/null >>"$d/$name.log" 2>&1
     ) &
     echo $! >"$d/$name.pid"
+    started+=("$name:$port:$!")
   done < <(split_instances "$want")
-  local deadline=$((SECONDS + 60))
-  while read -r role k name port; do
+  # By the pid just started, not the pid file: until it has exec'd the server, the child
+  # does not look like one.
+  local deadline=$((SECONDS + 60)) entry
+  for entry in "${started[@]}"; do
+    IFS=: read -r name port pid <<<"$entry"
     until curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$port/readyz"; do
-      split_pid "$name" >/dev/null || die "$name exited during start-up; see $d/$name.log"
+      kill -0 "$pid" 2>/dev/null || die "$name exited during start-up; see $d/$name.log"
       [ "$SECONDS" -lt "$deadline" ] ||
         die "$name not ready after 60 s (GET /readyz on $port); see $d/$name.log"
       sleep 0.3
     done
-  done < <(split_instances "$want")
+  done
 }
 
 start_split() {

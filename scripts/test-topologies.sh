@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Checks the orchestration of both local topologies with the real servers: `up --split`
-# starts 7 MiniShop processes behind nginx and prints their map, `status` lists them, a
-# purchase goes through nginx, Prometheus scrapes every process; `up` then switches to the
-# all-in-one process (stopping the split ones first) and back; `down` leaves nothing
-# running. A stack of its own (a temporary state directory, free ports, the binary in
+# refuses a port another process listens on, then starts 7 MiniShop processes behind nginx
+# and prints their map, `status` lists them, a purchase goes through nginx, Prometheus
+# scrapes every process; `up` then switches to the all-in-one process (stopping the split
+# ones first) and back; `down` leaves nothing running of ours and does not touch a process
+# of another deployment whose pid is in our pid file. A stack of its own (a temporary state directory, free ports, the binary in
 # MINISHOP_BIN), stopped by `down` whatever happens. Run by `./minishop test`.
 #
 #   MINISHOP_BIN=build/debug/apps/minishop scripts/test-topologies.sh
@@ -50,7 +51,11 @@ export MINISHOP_HTTP_PORT MINISHOP_REDIS_PORT MINISHOP_PG_PORT MINISHOP_AMQP_POR
 [ "$MINISHOP_SPLIT_PORT" != 0 ] || fail "no 40 free ports in a row for the split instances"
 
 status=1
+# Processes the test itself starts (a port squatter, a stranger): stopped by pid on exit.
+own_pids=()
 cleanup() {
+  local pid
+  for pid in "${own_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ "$status" != 0 ]; then
     local logs="$ROOT/build/test-topologies-logs"
     rm -rf "$logs"
@@ -92,6 +97,25 @@ purchase_through_nginx() {
   done
 }
 
+echo "test-topologies: up --split refuses a port that another process listens on"
+squatted=$((MINISHOP_SPLIT_PORT + 12))  # seckill-2
+python3 -m http.server "$squatted" --bind 127.0.0.1 >/dev/null 2>&1 &
+own_pids+=($!)
+squatter=$!
+deadline=$((SECONDS + 10))
+until (exec 3<>"/dev/tcp/127.0.0.1/$squatted") 2>/dev/null; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "the port squatter did not listen"
+  sleep 0.1
+done
+if "$ROOT/minishop" up --split >"$STATE/up-squatted.log" 2>&1; then
+  fail "up --split started beside a process listening on $squatted"
+fi
+grep -q "port $squatted for seckill-2 is in use by another process" "$STATE/up-squatted.log" ||
+  fail "up --split did not name the taken port: $(tail -n 3 "$STATE/up-squatted.log")"
+[ "$(running_minishops)" = 0 ] || fail "up --split refused, yet started minishop processes"
+kill "$squatter"
+wait "$squatter" 2>/dev/null || true
+
 echo "test-topologies: up --split in $STATE (nginx on $MINISHOP_NGINX_PORT, instances above $MINISHOP_SPLIT_PORT)"
 "$ROOT/minishop" up --split >"$STATE/up-split.log" 2>&1 || { cat "$STATE/up-split.log" >&2; fail "up --split"; }
 for instance in gateway-1 gateway-2 seckill-1 seckill-2 order-1 order-2 inventory-1; do
@@ -122,7 +146,19 @@ echo "test-topologies: up --split again, then down"
 "$ROOT/minishop" up --split >"$STATE/up-split-2.log" 2>&1 || { cat "$STATE/up-split-2.log" >&2; fail "up --split after up"; }
 grep -q 'switching to the split topology' "$STATE/up-split-2.log" || fail "up --split did not say it switched"
 [ "$(running_minishops)" = 7 ] || fail "$(running_minishops) minishop processes run after switching back, not 7"
+# A `minishop serve` of another state directory whose pid ended up in our pid file.
+(
+  export MINISHOP_STATE_DIR="$STATE-elsewhere"
+  exec -a "minishop serve" sleep 600
+) &
+own_pids+=($!)
+stranger=$!
+echo "$stranger" >"$STATE/minishop/minishop.pid"
 "$ROOT/minishop" down >"$STATE/down.log" 2>&1 || fail "down"
+kill -0 "$stranger" 2>/dev/null || fail "down stopped a process of another deployment"
+grep -q "removed the stale pid file $STATE/minishop/minishop.pid: pid $stranger is not this deployment's" \
+  "$STATE/down.log" || fail "down did not report the stale pid file: $(cat "$STATE/down.log")"
+[ ! -e "$STATE/minishop/minishop.pid" ] || fail "down left the stale pid file"
 gateway_line="$(grep -n 'stopping gateway-2' "$STATE/down.log" | cut -d: -f1)"
 service_line="$(grep -n 'stopping seckill-1' "$STATE/down.log" | cut -d: -f1)"
 if [ -z "$gateway_line" ] || [ -z "$service_line" ] || [ "$gateway_line" -gt "$service_line" ]; then

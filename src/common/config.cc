@@ -27,6 +27,7 @@ void VisitFields(Config& c, F&& f) {
   f("server", "read_timeout_ms", c.server.read_timeout_ms);
   f("server", "drain_timeout_ms", c.server.drain_timeout_ms);
   f("server", "background_nice", c.server.background_nice);
+  f("server", "share_port", c.server.share_port);
   f("redis", "host", c.redis.host);
   f("redis", "port", c.redis.port);
   f("redis", "command_timeout_ms", c.redis.command_timeout_ms);

@@ -24,6 +24,10 @@ struct ServerConfig {
   // consistency jobs). Their work is asynchronous with a budget of seconds, the request
   // path's is milliseconds: under a burst they yield the CPU and catch up after it.
   int background_nice = 10;
+  // Whether other processes may listen on the same port (SO_REUSEPORT, the kernel spreading
+  // connections over all of them). Off: start-up fails when the port is taken, so that a
+  // second deployment or a stale instance cannot silently take part of the connections.
+  bool share_port = false;
 };
 
 struct RedisConfig {

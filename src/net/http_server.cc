@@ -266,6 +266,34 @@ asio::awaitable<void> AcceptLoop(HttpLoopState* state, const ServerConfig* confi
   }
 }
 
+// kConflict when another socket listens on `endpoint`: binds a plain socket there, without
+// SO_REUSEPORT, which fails with EADDRINUSE while any socket listens on that port and
+// address (with SO_REUSEPORT or not). SO_REUSEADDR only keeps TIME_WAIT connections of
+// an earlier run from counting. Returns the port bound (the kernel's choice for port 0, a
+// port nobody listens on); the probe is closed before returning, so the acceptors bound
+// next do not collide with it.
+Result<int> ProbeFreePort(asio::io_context& io, const tcp::endpoint& endpoint) {
+  tcp::acceptor probe(io);
+  boost::system::error_code ec;
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) probe.bind(endpoint, ec);
+  if (ec == asio::error::address_in_use) {
+    return MakeError(Code::kConflict,
+                     "cannot listen on " + endpoint.address().to_string() + ":" +
+                         std::to_string(endpoint.port()) +
+                         ": the port is in use by another process; stop it, choose another "
+                         "server.port, or set server.share_port = true to share the port");
+  }
+  if (ec) {
+    return MakeError(Code::kUnavailable, "cannot bind " + endpoint.address().to_string() + ":" +
+                                             std::to_string(endpoint.port()) + ": " + ec.message());
+  }
+  int port = probe.local_endpoint().port();
+  probe.close(ec);
+  return port;
+}
+
 }  // namespace
 
 HttpServer::HttpServer(EventLoops& loops, ServerConfig config, HandlerFactory factory,
@@ -279,6 +307,12 @@ Status HttpServer::Start() {
   auto address = asio::ip::make_address(config_.host, ec);
   if (ec) return MakeError(Code::kInvalidArgument, "server.host is not an IP address: " + config_.host);
   port_ = config_.port;
+  if (!config_.share_port) {
+    Result<int> probed =
+        ProbeFreePort(loops_.loop(0), tcp::endpoint(address, static_cast<unsigned short>(port_)));
+    if (!probed.ok()) return probed.error();
+    port_ = *probed;
+  }
   for (int i = 0; i < loops_.size(); ++i) {
     auto state = std::make_unique<HttpLoopState>(loops_.loop(i));
     state->handler = factory_(loops_.loop(i), i);

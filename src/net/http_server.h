@@ -1,5 +1,6 @@
 // HttpServer: HTTP/1.1 keep-alive server on Boost.Beast over plain Asio sockets. Each
 // event loop has its own SO_REUSEPORT acceptor and its own HttpHandler (shared-nothing).
+// Other processes may join the port only when config.share_port says so.
 // Timeouts are enforced by a per-loop sweep over connection deadlines (one timer per loop,
 // not one per operation). Start/Shutdown are called from the owning (main) thread.
 #pragma once
@@ -31,7 +32,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds config.host:config.port (0 picks a free port) on every loop and starts
-  // accepting. Returns kUnavailable if the address cannot be bound. Non-blocking.
+  // accepting. Returns kConflict if another process listens on the port and
+  // config.share_port is false, kUnavailable if the address cannot be bound. Non-blocking.
   Status Start();
   int port() const { return port_; }
 

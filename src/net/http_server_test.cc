@@ -281,5 +281,90 @@ TEST_F(HttpServerTest, OversizeFieldAfterARequestLineInPiecesIs431) {
   EXPECT_EQ(out.substr(0, 12), "HTTP/1.1 431") << out;
 }
 
+// A second server on a port that one already listens on must not take part of its
+// connections silently: it refuses to start unless told the port may be shared.
+class HttpServerPortSharingTest : public ::testing::Test {
+ protected:
+  // One server on its own loops; `port` 0 picks a free one.
+  struct Instance {
+    EventLoops loops{1};
+    std::unique_ptr<HttpServer> server;
+    bool started = false;
+  };
+
+  Status Start(Instance& i, int port, bool share_port) {
+    ServerConfig config;
+    config.host = "127.0.0.1";
+    config.port = port;
+    config.share_port = share_port;
+    i.server = std::make_unique<HttpServer>(
+        i.loops, config, [](asio::io_context&, int) { return std::make_unique<EchoHandler>(); },
+        metrics_);
+    Status s = i.server->Start();
+    if (s.ok()) {
+      i.loops.Start();
+      i.started = true;
+    }
+    return s;
+  }
+
+  // Closes its listening sockets: they go with the server, not with BeginShutdown alone.
+  static void Stop(Instance& i) {
+    if (!i.started) return;
+    i.server->BeginShutdown();
+    i.server->WaitDrained(std::chrono::seconds(5));
+    i.loops.Stop();
+    i.server.reset();
+    i.started = false;
+  }
+
+  void TearDown() override {
+    Stop(second_);
+    Stop(first_);
+  }
+
+  MetricsRegistry metrics_;
+  Instance first_;
+  Instance second_;
+};
+
+TEST_F(HttpServerPortSharingTest, SecondServerOnATakenPortFailsUnlessSharing) {
+  ASSERT_TRUE(Start(first_, 0, /*share_port=*/false).ok());
+  const int port = first_.server->port();
+  Status s = Start(second_, port, /*share_port=*/false);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Code::kConflict);
+  EXPECT_NE(s.error().message.find(std::to_string(port)), std::string::npos) << s.error().message;
+  // The first one keeps the port to itself and serves.
+  auto res = Fetch("127.0.0.1", port, {http::verb::get, "/x", "", {}});
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->result(), http::status::ok);
+}
+
+TEST_F(HttpServerPortSharingTest, ServersThatShareThePortBothStart) {
+  ASSERT_TRUE(Start(first_, 0, /*share_port=*/true).ok());
+  const int port = first_.server->port();
+  Status s = Start(second_, port, /*share_port=*/true);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(second_.server->port(), port);
+  // With the first one gone, the second alone answers on the shared port.
+  Stop(first_);
+  auto res = Fetch("127.0.0.1", port, {http::verb::get, "/x", "", {}});
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->result(), http::status::ok);
+}
+
+// Connections a stopped server left in TIME_WAIT do not count as another process.
+TEST_F(HttpServerPortSharingTest, PortOfAStoppedServerIsFreeAgain) {
+  ASSERT_TRUE(Start(first_, 0, /*share_port=*/false).ok());
+  const int port = first_.server->port();
+  // Fetch sends Connection: close: the server closes first, its side stays in TIME_WAIT.
+  auto res = Fetch("127.0.0.1", port, {http::verb::get, "/x", "", {}});
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  Stop(first_);
+  Status s = Start(second_, port, /*share_port=*/false);
+  EXPECT_TRUE(s.ok()) << s.error().message;
+}
+
 }  // namespace
 }  // namespace minishop::net

@@ -166,12 +166,18 @@ Status MiniShopSystem::LaunchInstance(Instance& instance) {
   instance.process = std::move(*child);
   auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!instance.process->Running())
-      return MakeError(Code::kInternal, instance.name + " exited; see " + instance.log_path);
+    if (!instance.process->Running()) {
+      // Another process took the free port first: the server refuses to share it.
+      Code code = TailOfFile(instance.log_path).find("the port is in use") != std::string::npos
+                      ? Code::kUnavailable
+                      : Code::kInternal;
+      return MakeError(code, instance.name + " exited; see " + instance.log_path);
+    }
     auto r = net::Fetch("127.0.0.1", instance.port, {http::verb::get, "/readyz", "", {}}, 2s);
     if (r.ok() && r->result() == http::status::ok) {
-      // MiniShop binds with SO_REUSEPORT: a process of another test that picked the same
-      // free port would silently get part of this instance's connections.
+      // MiniShop refuses a port that something listens on, but a process binding it with
+      // SO_REUSEPORT afterwards (another test's nginx) would silently get part of this
+      // instance's connections.
       if (ListensAlone(instance.port, instance.process->pid())) return OkStatus();
       (void)instance.process->Kill9();
       return MakeError(Code::kUnavailable, instance.name + ": port " +
