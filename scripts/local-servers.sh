@@ -173,8 +173,9 @@ stop_epmd() {
 minishop_bin() { echo "${MINISHOP_BIN:-$ROOT/build/release/apps/minishop}"; }
 
 # The pid in FILE if it names a live `minishop serve` of this state directory (see
-# minishop_env): one of another checkout or of a test's stack is not ours to stop.
-minishop_live_pid() { live_pid "$1" "minishop serve" started_for_state; }
+# minishop_env): one of another checkout or of a test's stack is not ours to stop. The
+# binary may have any name (MINISHOP_BIN): the state directory is the proof.
+minishop_live_pid() { live_pid "$1" " serve" started_for_state; }
 
 minishop_pid() { minishop_live_pid "$STATE/minishop/minishop.pid"; }
 
