@@ -297,8 +297,9 @@ int Serve(const Config& config, const Roles& roles) {
   sigwait(&signals, &sig);
   spdlog::info("signal {} received: draining", sig);
   server.BeginShutdown();
-  if (!server.WaitDrained(std::chrono::milliseconds(config.server.drain_timeout_ms)))
-    spdlog::warn("drain timeout: {} connections still open", server.open_connections());
+  const bool drained =
+      server.WaitDrained(std::chrono::milliseconds(config.server.drain_timeout_ms));
+  if (!drained) spdlog::warn("drain timeout: {} connections still open", server.open_connections());
   // The relay publishes and acks what it already read; the worker writes and acks its
   // batch; anything else stays in Redis / RabbitMQ for the next start (at-least-once).
   // The consistency jobs first: a rebuild in progress may be waiting for the relay and the
@@ -314,6 +315,13 @@ int Serve(const Config& config, const Roles& roles) {
       if (d != nullptr) d->Stop();
       c->Stop();
     });
+  }
+  if (!drained) {
+    // What the handlers still wait on has just failed (Redis, other services): let them
+    // answer and end while the loops run, rather than be destroyed with them.
+    server.AbortInFlight();
+    if (!server.WaitDrained(std::chrono::seconds(5)))
+      spdlog::warn("{} connections abandoned at exit", server.open_connections());
   }
   loops.Stop();
   pool.Stop();

@@ -104,6 +104,15 @@ struct HttpLoopState {
     }
   }
 
+  void CancelAll() {
+    for (std::list<Conn>* l : {&idle, &busy, &working}) {
+      for (Conn& c : *l) {
+        boost::system::error_code ignored;
+        c.socket->cancel(ignored);
+      }
+    }
+  }
+
   // Cancels the connections whose deadline passed: only the expired front of each list is
   // looked at, so a sweep costs nothing per idle connection (tens of thousands of held
   // connections would otherwise be walked four times a second).
@@ -357,6 +366,16 @@ void HttpServer::BeginShutdown() {
       boost::system::error_code ignored;
       state->acceptor->close(ignored);
       state->CloseIdle();
+    });
+  }
+}
+
+void HttpServer::AbortInFlight() {
+  for (auto& s : states_) {
+    HttpLoopState* state = s.get();
+    asio::post(state->io, [state] {
+      state->draining = true;
+      state->CancelAll();
     });
   }
 }

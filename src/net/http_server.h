@@ -42,6 +42,13 @@ class HttpServer {
   void BeginShutdown();
   // Blocks until no connection is open or `timeout` passed; true if drained.
   bool WaitDrained(std::chrono::milliseconds timeout);
+  // After BeginShutdown, for connections that outlived the drain: cancels every read and
+  // write in progress, so that each connection ends as soon as its handler returns (the
+  // caller first fails whatever the handlers wait on: clients stopped, upstreams closed);
+  // then WaitDrained again. Every connection must end while the loops still run: a handler
+  // suspended when its loop stops would be destroyed with the loop, after what it uses.
+  // Non-blocking.
+  void AbortInFlight();
 
   int64_t open_connections() const { return open_connections_.load(); }
 

@@ -237,6 +237,12 @@ Status MiniShopSystem::Signal(const std::string& instance, int signal) {
   return i->process->Signal(signal);
 }
 
+Result<int> MiniShopSystem::Wait(const std::string& instance, std::chrono::milliseconds timeout) {
+  Instance* i = Find(instance);
+  if (i == nullptr || !i->process) return MakeError(Code::kNotFound, "no instance " + instance);
+  return i->process->Wait(timeout);
+}
+
 Result<int> MiniShopSystem::Terminate() {
   int first_failure = 0;
   // Gateways first, so that nothing calls a service that is already gone.

@@ -70,6 +70,9 @@ class MiniShopSystem {
   Status Kill9(const std::string& instance);
   // `signal` to one instance (e.g. SIGSTOP, SIGCONT); kNotFound for an unknown name.
   Status Signal(const std::string& instance, int signal);
+  // Waits up to `timeout` for one instance to exit: its exit code (128 + signal number when
+  // a signal ended it), kDeadlineExceeded, or kNotFound for an unknown name.
+  Result<int> Wait(const std::string& instance, std::chrono::milliseconds timeout);
   // (Re)starts one instance and waits for its /readyz.
   Status Launch(const std::string& instance);
   // The instance's own port (its /healthz, /readyz, /metrics; the API on a gateway); 0 for

@@ -212,5 +212,41 @@ TEST(SplitTest, KeyedRetryAfterATimedOutPurchaseGetsTheReservationItMade) {
   EXPECT_EQ(*exit_code, 0);
 }
 
+// A gateway told to stop while a request still waits on a frozen seckill instance gives up
+// after its drain timeout and exits cleanly: the request in flight is abandoned, not left
+// to run into freed memory.
+TEST(SplitTest, AGatewayStoppedWithARequestInFlightExitsCleanly) {
+  ::setenv("MINISHOP_SERVER_DRAIN_TIMEOUT_MS", "100", 1);
+  SplitLayout layout;
+  layout.gateways = 1;
+  layout.seckill = 1;
+  layout.order = 1;
+  auto sys = MiniShopSystem::StartSplit("split_drain", layout);
+  ::unsetenv("MINISHOP_SERVER_DRAIN_TIMEOUT_MS");
+  ASSERT_TRUE(sys.ok()) << sys.error().message;
+  MiniShopSystem& s = **sys;
+  std::vector<std::string> tokens = s.RegisterUsers("drain", 1);
+  int64_t now = NowEpochMs();
+  const int64_t sale = s.CreateSale(5, 1, now - 1000, now + 600'000);
+  ASSERT_GT(sale, 0);
+  ASSERT_TRUE(s.Signal("seckill-1", SIGSTOP).ok());
+  ApiResponse stranded;
+  std::thread shopper([&] {
+    stranded = s.Call(http::verb::post, "/api/v1/sales/" + std::to_string(sale) + "/purchase", "",
+                      tokens[0]);
+  });
+  std::this_thread::sleep_for(300ms);  // the request is in the gateway, waiting on seckill
+  ASSERT_TRUE(s.Signal("gateway-1", SIGTERM).ok());
+  auto code = s.Wait("gateway-1", 30s);
+  ASSERT_TRUE(s.Signal("seckill-1", SIGCONT).ok());
+  shopper.join();
+  ASSERT_TRUE(code.ok()) << code.error().message;
+  EXPECT_EQ(*code, 0) << "the gateway must exit 0, not crash";
+  EXPECT_NE(stranded.status, 202) << "the gateway answered although it had stopped";
+  auto rest = s.Terminate();
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(*rest, 0);
+}
+
 }  // namespace
 }  // namespace minishop::testing
