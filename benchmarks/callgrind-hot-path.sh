@@ -10,11 +10,17 @@
 # each runs a closed loop of purchases (stampede custom, 32 connections, 6 s) with
 # instrumentation switched on only during the load. Prints instructions and malloc calls per
 # request for: 202 (in stock), 410 (sold out, local flag). Stops what it started.
+#
+# CALLGRIND_TOPOLOGY=split measures the services split instead: a `serve --roles seckill`
+# on PORT+1 and a `serve --roles gateway,order,inventory` on PORT that calls it over the
+# internal API, both under callgrind; the instructions and malloc calls of both processes
+# are added up per request, so the difference to the default is what the hop costs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${MINISHOP_STATE_DIR:-$ROOT/.minishop}"
 BIN=$(readlink -f "$1") STAMPEDE=$(readlink -f "$2") LABEL=${3:-run}
 PORT=${CALLGRIND_PORT:-8197}
+TOPOLOGY=${CALLGRIND_TOPOLOGY:-all-in-one}
 OUT="$ROOT/bench/results/callgrind/$LABEL"  # git-ignored
 mkdir -p "$OUT"
 # shellcheck source=/dev/null
@@ -28,10 +34,28 @@ export MINISHOP_AUTH_JWT_SECRET=$(cat "$STATE/jwt_secret") MINISHOP_LOG_LEVEL=wa
 tokens="$OUT/tokens.txt"
 [ -s "$tokens" ] || "$BIN" users provision --count 1000 --prefix "cg-$LABEL" --out "$tokens" >/dev/null
 
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/callgrind.out.%p" \
-  "$BIN" serve >"$OUT/server.log" 2>&1 &
-VG=$!
-trap 'kill -TERM $VG 2>/dev/null; wait $VG 2>/dev/null || true' EXIT
+VGS=()
+trap 'for p in "${VGS[@]}"; do kill -TERM "$p" 2>/dev/null; done; wait || true' EXIT
+under_callgrind() {  # NAME ARGS...: one more process under callgrind; its pid joins VGS
+  local name=$1; shift
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/callgrind.out.%p" \
+    "$BIN" serve "$@" >"$OUT/$name.log" 2>&1 &
+  VGS+=("$!")
+}
+case $TOPOLOGY in
+  all-in-one) under_callgrind server ;;
+  split)
+    export MINISHOP_SERVICES_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    MINISHOP_SERVER_PORT=$((PORT + 1)) MINISHOP_INSTANCE_ID=callgrind-$LABEL-seckill \
+      under_callgrind seckill --roles seckill
+    for _ in $(seq 1 300); do
+      curl -fs -o /dev/null "http://127.0.0.1:$((PORT + 1))/readyz" && break
+      sleep 0.2
+    done
+    MINISHOP_SERVICES_SECKILL=127.0.0.1:$((PORT + 1)) under_callgrind server --roles gateway,order,inventory
+    ;;
+  *) echo "CALLGRIND_TOPOLOGY must be all-in-one or split" >&2; exit 2 ;;
+esac
 for _ in $(seq 1 300); do
   curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
   sleep 0.2
@@ -77,20 +101,26 @@ measure() {
   "$STAMPEDE" custom --quiet --url "$api/sales/$sale_id/purchase" --header 'Authorization: Bearer {token}' \
     --tokens "$tokens" --connections 32 --duration 2 --out "$OUT" --label warm >/dev/null
   before=$(requests)
-  callgrind_control -z "$VG" >/dev/null
-  callgrind_control -i on "$VG" >/dev/null
+  for p in "${VGS[@]}"; do
+    callgrind_control -z "$p" >/dev/null
+    callgrind_control -i on "$p" >/dev/null
+  done
   "$STAMPEDE" custom --quiet --url "$api/sales/$sale_id/purchase" --header 'Authorization: Bearer {token}' \
     --tokens "$tokens" --connections 32 --duration 6 --out "$OUT" --label "$name" >"$OUT/$name.txt"
-  callgrind_control -i off "$VG" >/dev/null
+  for p in "${VGS[@]}"; do callgrind_control -i off "$p" >/dev/null; done
   after=$(requests)
-  callgrind_control -d "$name" "$VG" >/dev/null
-  sleep 1
-  local file ir mallocs n=$((after - before))
-  file=$(ls -t "$OUT"/callgrind.out.* | head -1)
-  ir=$(callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-  mallocs=$(malloc_calls "$file")
-  printf '%-8s requests %8d  instructions/request %8d  malloc calls/request %6.1f  (%s)\n' "$name" "$n" \
-    "$((ir / (n > 0 ? n : 1)))" "$(echo "$mallocs / ($n + 0.0001)" | bc -l)" "$file"
+  local file files=() ir=0 mallocs=0 n=$((after - before))
+  for p in "${VGS[@]}"; do
+    callgrind_control -d "$name" "$p" >/dev/null
+    sleep 1
+    file=$(ls -t "$OUT"/callgrind.out."$p".* | head -1)
+    files+=("$file")
+    ir=$((ir + $(callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')))
+    mallocs=$((mallocs + $(malloc_calls "$file")))
+  done
+  printf '%-8s %-10s requests %8d  instructions/request %8d  malloc calls/request %6.1f  (%s)\n' \
+    "$name" "$TOPOLOGY" "$n" "$((ir / (n > 0 ? n : 1)))" "$(echo "$mallocs / ($n + 0.0001)" | bc -l)" \
+    "${files[*]}"
 }
 measure instock "$instock"
 measure soldout "$soldout"

@@ -4,8 +4,11 @@ namespace minishop::order {
 
 Result<KeyClaim> ClaimKey(pg::Connection& db, const KeyRef& ref) {
   const std::string user = std::to_string(ref.user_id);
+  // Only for a user who exists: an unknown one owns no order (kNotFound), and the key's
+  // foreign key must not surface as a database error.
   auto inserted = db.Exec(
-      "INSERT INTO idempotency_keys (user_id, scope, key, request_hash) VALUES ($1, $2, $3, $4)"
+      "INSERT INTO idempotency_keys (user_id, scope, key, request_hash)"
+      " SELECT $1::bigint, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM users WHERE id = $1::bigint)"
       " ON CONFLICT DO NOTHING",
       {user, ref.scope, ref.key, ref.fingerprint});
   if (!inserted.ok()) return inserted.error();
@@ -16,7 +19,12 @@ Result<KeyClaim> ClaimKey(pg::Connection& db, const KeyRef& ref) {
       " FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3",
       {user, ref.scope, ref.key});
   if (!rows.ok()) return rows.error();
-  if (rows->size() == 0) return ClaimKey(db, ref);  // forgotten meanwhile: claim again
+  if (rows->size() == 0) {
+    auto user_row = db.Exec("SELECT 1 FROM users WHERE id = $1::bigint", {user});
+    if (!user_row.ok()) return user_row.error();
+    if (user_row->size() == 0) return MakeError(Code::kNotFound, "no such order");
+    return ClaimKey(db, ref);  // forgotten meanwhile: claim again
+  }
   KeyClaim claim;
   if (rows->Get(0, 0) != ref.fingerprint) {
     claim.kind = KeyClaim::Kind::kMismatch;

@@ -39,7 +39,8 @@ struct KeyRef {
 
 // Claims `ref` for this request: kNew (go ahead), kReplay (answer with `answer`), kMismatch
 // (same key, another request) or kInProgress (a first request still runs). A claim left
-// unfinished for a minute (its process died) is taken over as kNew.
+// unfinished for a minute (its process died) is taken over as kNew. kNotFound ("no such
+// order") when no user has `ref.user_id`.
 Result<KeyClaim> ClaimKey(pg::Connection& db, const KeyRef& ref);
 // Records the answer of a claimed key (inside the caller's transaction, if any).
 Status StoreAnswer(pg::Connection& db, const KeyRef& ref, const StoredAnswer& answer);

@@ -274,6 +274,8 @@ int MiniShopSystem::InstancePort(const std::string& instance) const {
   return i == nullptr ? 0 : i->port;
 }
 
+std::string MiniShopSystem::ServiceToken() { return kServiceToken; }
+
 std::string MiniShopSystem::log_path(const std::string& instance) const {
   const Instance* i = Find(instance);
   return i == nullptr ? "" : i->log_path;

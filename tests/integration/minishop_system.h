@@ -79,6 +79,8 @@ class MiniShopSystem {
   // an unknown name.
   int InstancePort(const std::string& instance) const;
   std::string log_path(const std::string& instance) const;
+  // The service token every instance of a split system shares (Minishop-Service-Token).
+  static std::string ServiceToken();
 
   ApiResponse Call(net::http::verb method, const std::string& target, const std::string& body = "",
                    const std::string& token = "",

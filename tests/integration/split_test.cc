@@ -204,6 +204,18 @@ TEST(SplitTest, KeyedRetryAfterATimedOutPurchaseGetsTheReservationItMade) {
   EXPECT_EQ(other.status, 202) << other.body.dump();
   EXPECT_NE(other.body["reservation_id"], mine.body["reservation_id"]);
 
+  // The order service asked to pay for a user that does not exist: not found, never the
+  // database's words.
+  auto unknown = net::Fetch("127.0.0.1", s.InstancePort("order-1"),
+                            {http::verb::post, "/internal/v1/order/users/99999/orders/1/pay", "",
+                             {{"Minishop-Service-Token", MiniShopSystem::ServiceToken()},
+                              {"Idempotency-Key", "z"}}});
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->result_int(), 200);
+  EXPECT_EQ((*unknown)["Minishop-Outcome"], "error");
+  EXPECT_NE(unknown->body().find("no such order"), std::string::npos) << unknown->body();
+  EXPECT_EQ(unknown->body().find("postgres"), std::string::npos) << unknown->body();
+
   nlohmann::json stats = s.WaitSettled(sale, 60s);
   ExpectInvariants(stats);
   EXPECT_EQ(stats["redis_stock"], 3) << "two purchases, two units: the retry bought nothing";
