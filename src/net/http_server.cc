@@ -33,8 +33,9 @@ int64_t NowMs() { return NowSteadyUs() / 1000; }
 // `start_line_read`: whether the parser got through the request line before the error.
 Error ReadError(const boost::system::error_code& ec, bool start_line_read) {
   if (ec == http::error::header_limit) {
-    return start_line_read ? MakeError(kHeadersTooLarge, ec.message())
-                           : MakeError(kUriTooLong, ec.message());
+    return start_line_read
+               ? MakeError(kHeadersTooLarge, "the request's header fields are too large")
+               : MakeError(kUriTooLong, "the request line (method and target) is too long");
   }
   if (ec == http::error::body_limit) return MakeError(kPayloadTooLarge, ec.message());
   return MakeError(Code::kInvalidArgument, ec.message());
