@@ -1,6 +1,8 @@
 // Order endpoints of the Gateway (list, get, pay, cancel), the dead-letter admin endpoints,
 // and purchases that carry an Idempotency-Key.
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <optional>
 
 #include "common/clock.h"
 #include "gateway/gateway.h"
@@ -22,6 +24,33 @@ net::Response Replay(int status, std::string body) {
 
 Error InProgress() {
   return MakeError(Code::kConflict, "a request with this Idempotency-Key is still in progress");
+}
+
+// An attempt recorded under a purchase's key: "started:<fingerprint>:<epoch ms>" or
+// "unknown:<fingerprint>" (Gateway::KeyedPurchase); nullopt for a stored answer.
+struct Attempt {
+  bool started = false;
+  std::string_view fingerprint;
+  int64_t since_ms = 0;  // when it started
+};
+std::optional<Attempt> AttemptOf(std::string_view value) {
+  constexpr std::string_view kStarted = "started:", kUnknown = "unknown:";
+  Attempt a;
+  if (value.starts_with(kStarted)) {
+    a.started = true;
+    value.remove_prefix(kStarted.size());
+    const size_t colon = value.rfind(':');
+    if (colon != std::string_view::npos) {
+      std::from_chars(value.data() + colon + 1, value.data() + value.size(), a.since_ms);
+      value = value.substr(0, colon);
+    }
+  } else if (value.starts_with(kUnknown)) {
+    value.remove_prefix(kUnknown.size());
+  } else {
+    return std::nullopt;
+  }
+  a.fingerprint = value;
+  return a;
 }
 
 Error KeyReused() {
@@ -130,14 +159,10 @@ asio::awaitable<Result<net::Response>> Gateway::KeyedPurchase(Call& call, std::s
     if (!stored.ok()) co_return stored.error();
     if (stored->is_nil()) co_return InProgress();
     const std::string& value = stored->str;
-    if (value.rfind("started:", 0) == 0 || value.rfind("unknown:", 0) == 0) {
-      const std::string_view rest = std::string_view(value).substr(8);
-      if (rest.substr(0, fingerprint.size()) != fingerprint) co_return KeyReused();
-      if (value[0] == 's') {
-        const int64_t since =
-            std::strtoll(std::string(rest.substr(fingerprint.size() + 1)).c_str(), nullptr, 10);
-        if (now_ms - since < kAbandonedAfterMs) co_return InProgress();
-      }
+    if (std::optional<Attempt> attempt = AttemptOf(value)) {
+      if (attempt->fingerprint != fingerprint) co_return KeyReused();
+      if (attempt->started && now_ms - attempt->since_ms < kAbandonedAfterMs)
+        co_return InProgress();
       outcome_unknown = true;
       std::vector<std::string> take = {"SET", name, started, "XX", "EX", ttl};
       Result<redis::Reply> taken = co_await redis_.Command(std::move(take), asio::use_awaitable);

@@ -43,6 +43,9 @@ double SumOfSamples(MiniShopSystem& s, const std::string& instance, const std::s
   return sum;
 }
 
+// One instance of every service: enough for a test that freezes or stops one of them.
+SplitLayout OneOfEach() { return {.gateways = 1, .seckill = 1, .order = 1, .inventory = 1}; }
+
 // A client could not know the outcome: no answer (the connection broke after the request
 // was sent) or 503. DESIGN.md's I4 counts these apart, neither success nor failure.
 bool Indeterminate(const ApiResponse& a) { return a.status == 0 || a.status == 503; }
@@ -158,11 +161,7 @@ TEST(SplitTest, KillNineOfASeckillAndAnOrderInstanceMidSaleLosesNothing) {
 // seckill wakes and makes the reservation the shopper never heard of; the retry with the
 // same Idempotency-Key gets that reservation, not another.
 TEST(SplitTest, KeyedRetryAfterATimedOutPurchaseGetsTheReservationItMade) {
-  SplitLayout layout;
-  layout.gateways = 1;
-  layout.seckill = 1;
-  layout.order = 1;
-  auto sys = MiniShopSystem::StartSplit("split_keyed_retry", layout);
+  auto sys = MiniShopSystem::StartSplit("split_keyed_retry", OneOfEach());
   ASSERT_TRUE(sys.ok()) << sys.error().message;
   MiniShopSystem& s = **sys;
   std::vector<std::string> tokens = s.RegisterUsers("keyedretry", 1);
@@ -229,11 +228,7 @@ TEST(SplitTest, KeyedRetryAfterATimedOutPurchaseGetsTheReservationItMade) {
 // to run into freed memory.
 TEST(SplitTest, AGatewayStoppedWithARequestInFlightExitsCleanly) {
   ::setenv("MINISHOP_SERVER_DRAIN_TIMEOUT_MS", "100", 1);
-  SplitLayout layout;
-  layout.gateways = 1;
-  layout.seckill = 1;
-  layout.order = 1;
-  auto sys = MiniShopSystem::StartSplit("split_drain", layout);
+  auto sys = MiniShopSystem::StartSplit("split_drain", OneOfEach());
   ::unsetenv("MINISHOP_SERVER_DRAIN_TIMEOUT_MS");
   ASSERT_TRUE(sys.ok()) << sys.error().message;
   MiniShopSystem& s = **sys;
