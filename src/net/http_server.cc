@@ -98,15 +98,10 @@ struct HttpLoopState {
   }
   void Remove(ConnRef c) { c->list->erase(c); }
 
-  void CloseIdle() {
-    for (Conn& c : idle) {
-      boost::system::error_code ignored;
-      c.socket->cancel(ignored);
-    }
-  }
-
-  void CancelAll() {
-    for (std::list<Conn>* l : {&idle, &busy, &working}) {
+  // Cancels the reads and writes of every connection in `lists`: each ends once its handler
+  // (if any) returns.
+  void Cancel(std::initializer_list<std::list<Conn>*> lists) {
+    for (std::list<Conn>* l : lists) {
       for (Conn& c : *l) {
         boost::system::error_code ignored;
         c.socket->cancel(ignored);
@@ -366,7 +361,7 @@ void HttpServer::BeginShutdown() {
       state->draining = true;
       boost::system::error_code ignored;
       state->acceptor->close(ignored);
-      state->CloseIdle();
+      state->Cancel({&state->idle});
     });
   }
 }
@@ -376,7 +371,7 @@ void HttpServer::AbortInFlight() {
     HttpLoopState* state = s.get();
     asio::post(state->io, [state] {
       state->draining = true;
-      state->CancelAll();
+      state->Cancel({&state->idle, &state->busy, &state->working});
     });
   }
 }
